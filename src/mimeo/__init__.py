@@ -1,0 +1,1 @@
+"""mimeo: Replicate-compatible model serving on your own machines."""

@@ -1,0 +1,74 @@
+"""The one error tree of mimeo.
+
+Every error a caller can cause is a ``MimeoError`` carrying its HTTP status and problem title;
+the API turns it into ``application/problem+json`` in a single handler::
+
+    MimeoError
+    ├── Unauthenticated          401
+    ├── NotFound                 404
+    ├── Conflict                 409
+    │   └── InvalidTransition    409  (a status write the state machine forbids)
+    ├── PayloadTooLarge          413
+    ├── InvalidRequest           400
+    └── InvalidInput             422  (carries one FieldError per bad field)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad input field, in the shape problem+json ``errors`` items take."""
+
+    field: str
+    message: str
+
+
+class MimeoError(Exception):
+    status: int = 500
+    title: str = "Internal Server Error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthenticated(MimeoError):
+    status = 401
+    title = "Unauthenticated"
+
+
+class NotFound(MimeoError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(MimeoError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    title = "Invalid status transition"
+
+
+class PayloadTooLarge(MimeoError):
+    status = 413
+    title = "Payload too large"
+
+
+class InvalidRequest(MimeoError):
+    status = 400
+    title = "Bad request"
+
+
+class InvalidInput(MimeoError):
+    status = 422
+    title = "Input validation failed"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        super().__init__(detail)
+        self.errors = errors

@@ -1,0 +1,79 @@
+"""The in-process event bus: per-prediction subscribers plus a "work available" signal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from mimeo.core.status import PredictionStatus, is_terminal
+
+
+@dataclass(frozen=True)
+class PredictionEvent:
+    prediction_id: str
+    status: PredictionStatus
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        return is_terminal(self.status)
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[asyncio.Queue[PredictionEvent]]] = defaultdict(set)
+        self._work = asyncio.Condition()
+        self._work_generation = 0
+
+    def publish(self, event: PredictionEvent) -> None:
+        for queue in self._subscribers.get(event.prediction_id, ()):
+            queue.put_nowait(event)
+
+    def subscribe(self, prediction_id: str) -> asyncio.Queue[PredictionEvent]:
+        queue: asyncio.Queue[PredictionEvent] = asyncio.Queue()
+        self._subscribers[prediction_id].add(queue)
+        return queue
+
+    def unsubscribe(self, prediction_id: str, queue: asyncio.Queue[PredictionEvent]) -> None:
+        subscribers = self._subscribers.get(prediction_id)
+        if subscribers is not None:
+            subscribers.discard(queue)
+            if not subscribers:
+                del self._subscribers[prediction_id]
+
+    async def wait_terminal(self, queue: asyncio.Queue[PredictionEvent], timeout: float) -> bool:
+        """Wait on a subscription until a terminal event arrives; False when time runs out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                event = await asyncio.wait_for(queue.get(), remaining)
+            except TimeoutError:
+                return False
+            if event.terminal:
+                return True
+        return False
+
+    async def work_available(self) -> None:
+        """Wake workers waiting in a long-poll claim."""
+        async with self._work:
+            self._work_generation += 1
+            self._work.notify_all()
+
+    @property
+    def work_generation(self) -> int:
+        """Read before looking for work, then pass to ``wait_for_work``: no wake-up is missed."""
+        return self._work_generation
+
+    async def wait_for_work(self, seen_generation: int, timeout: float) -> bool:
+        async with self._work:
+            try:
+                await asyncio.wait_for(
+                    self._work.wait_for(lambda: self._work_generation != seen_generation),
+                    timeout,
+                )
+            except TimeoutError:
+                return False
+            return True

@@ -1,0 +1,269 @@
+"""Queue operations over the ``predictions`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mimeo.core.errors import Conflict, InvalidTransition
+from mimeo.core.leases import LEASE_SECONDS, Fail, lease_expiry, on_lost_lease
+from mimeo.core.status import TERMINAL, PredictionStatus, sources_of
+from mimeo.store.records import Prediction
+from mimeo.store.tables import predictions
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LeaseLost(Conflict):
+    title = "Lease lost"
+
+
+@dataclass(frozen=True)
+class Claim:
+    prediction: Prediction
+    lease_expires_at: datetime
+
+
+class PredictionQueue:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock = utc_now,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.lease_seconds = lease_seconds
+        self._skip_locked = engine.dialect.name == "postgresql"
+
+    async def claim(self, worker_id: str) -> Claim | None:
+        """Lease the oldest queued prediction to ``worker_id``, or return None."""
+        now = self._clock()
+        expires = lease_expiry(now, self.lease_seconds)
+        oldest = (
+            select(predictions.c.id)
+            .where(
+                predictions.c.status == PredictionStatus.STARTING,
+                predictions.c.lease_owner.is_(None),
+            )
+            .order_by(predictions.c.created_at, predictions.c.id)
+            .limit(1)
+        )
+        if self._skip_locked:
+            oldest = oldest.with_for_update(skip_locked=True)
+        statement = (
+            update(predictions)
+            .where(
+                predictions.c.id == oldest.scalar_subquery(),
+                predictions.c.status == PredictionStatus.STARTING,
+                predictions.c.lease_owner.is_(None),
+            )
+            .values(
+                lease_owner=worker_id,
+                lease_expires_at=expires,
+                attempts=predictions.c.attempts + 1,
+            )
+            .returning(predictions)
+        )
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+        return None if row is None else Claim(Prediction.from_row(row), expires)
+
+    async def heartbeat(self, prediction_id: str, worker_id: str) -> Prediction:
+        """Extend the lease; the answer tells the worker whether a cancel was asked for."""
+        now = self._clock()
+        return await self._leased_update(
+            prediction_id, worker_id, {"lease_expires_at": lease_expiry(now, self.lease_seconds)}
+        )
+
+    async def start(self, prediction_id: str, worker_id: str) -> Prediction:
+        """The model began running this prediction: ``starting -> processing``."""
+        return await self._transition(
+            prediction_id, worker_id, PredictionStatus.PROCESSING, {"started_at": self._clock()}
+        )
+
+    async def progress(
+        self, prediction_id: str, worker_id: str, *, logs: str = "", output: Any = None,
+        has_output: bool = False,
+    ) -> Prediction:
+        """Append log text and replace the output so far, under the lease."""
+        values: dict[str, Any] = {
+            "lease_expires_at": lease_expiry(self._clock(), self.lease_seconds)
+        }
+        if logs:
+            values["logs"] = predictions.c.logs + logs
+        if has_output:
+            values["output"] = output
+        return await self._leased_update(prediction_id, worker_id, values)
+
+    async def finish(
+        self,
+        prediction_id: str,
+        worker_id: str,
+        status: PredictionStatus,
+        *,
+        output: Any = None,
+        error: str | None = None,
+        logs: str = "",
+        metrics: dict[str, Any] | None = None,
+    ) -> Prediction:
+        if status not in TERMINAL:
+            raise InvalidTransition(f"{status} is not a terminal status")
+        now = self._clock()
+        current = await self._get(prediction_id)
+        started = current.started_at or now
+        values: dict[str, Any] = {
+            "output": output,
+            "error": error,
+            "completed_at": now,
+            "started_at": started,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "metrics": {
+                **current.metrics,
+                **(metrics or {}),
+                "total_time": (now - current.created_at).total_seconds(),
+            },
+        }
+        if "predict_time" not in values["metrics"]:
+            values["metrics"]["predict_time"] = (now - started).total_seconds()
+        if logs:
+            values["logs"] = predictions.c.logs + logs
+        return await self._transition(prediction_id, worker_id, status, values)
+
+    async def cancel(self, prediction_id: str) -> Prediction:
+        """Cancel: a queued prediction ends now; a running one is flagged for its worker."""
+        now = self._clock()
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    update(predictions)
+                    .where(
+                        predictions.c.id == prediction_id,
+                        predictions.c.status == PredictionStatus.STARTING,
+                        predictions.c.lease_owner.is_(None),
+                    )
+                    .values(status=PredictionStatus.CANCELED, completed_at=now,
+                            metrics={"predict_time": 0.0, "total_time": 0.0})
+                    .returning(predictions)
+                )
+            ).first()
+            if row is None:
+                row = (
+                    await conn.execute(
+                        update(predictions)
+                        .where(
+                            predictions.c.id == prediction_id,
+                            predictions.c.status.not_in(list(TERMINAL)),
+                        )
+                        .values(cancel_requested=True)
+                        .returning(predictions)
+                    )
+                ).first()
+        return Prediction.from_row(row) if row is not None else await self._get(prediction_id)
+
+    async def requeue_expired(self) -> list[Prediction]:
+        """Recover predictions whose worker stopped heartbeating: retry once, then fail."""
+        now = self._clock()
+        async with self._engine.begin() as conn:
+            expired = (
+                await conn.execute(
+                    select(predictions).where(
+                        predictions.c.lease_expires_at < now,
+                        predictions.c.status.not_in(list(TERMINAL)),
+                    )
+                )
+            ).all()
+            changed: list[Prediction] = []
+            for row in expired:
+                decision = on_lost_lease(row.attempts)
+                if row.cancel_requested:
+                    values: dict[str, Any] = {
+                        "status": PredictionStatus.CANCELED, "completed_at": now,
+                    }
+                elif isinstance(decision, Fail):
+                    values = {
+                        "status": PredictionStatus.FAILED, "error": decision.error,
+                        "completed_at": now,
+                    }
+                else:
+                    values = {
+                        "status": PredictionStatus.STARTING,
+                        "logs": predictions.c.logs
+                        + "mimeo: the worker stopped responding; retrying on another instance\n",
+                    }
+                result = (
+                    await conn.execute(
+                        update(predictions)
+                        .where(
+                            predictions.c.id == row.id,
+                            predictions.c.lease_owner == row.lease_owner,
+                            predictions.c.lease_expires_at < now,
+                        )
+                        .values(lease_owner=None, lease_expires_at=None, **values)
+                        .returning(predictions)
+                    )
+                ).first()
+                if result is not None:
+                    changed.append(Prediction.from_row(result))
+        return changed
+
+    async def _transition(
+        self, prediction_id: str, worker_id: str, target: PredictionStatus, values: dict[str, Any]
+    ) -> Prediction:
+        statement = (
+            update(predictions)
+            .where(
+                predictions.c.id == prediction_id,
+                predictions.c.lease_owner == worker_id,
+                predictions.c.status.in_(list(sources_of(target))),
+            )
+            .values(status=target, **values)
+            .returning(predictions)
+        )
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None:
+            current = await self._get(prediction_id)
+            if current.lease_owner != worker_id:
+                raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+            raise InvalidTransition(f"Prediction {prediction_id} cannot go from "
+                                    f"{current.status} to {target}")
+        return Prediction.from_row(row)
+
+    async def _leased_update(
+        self, prediction_id: str, worker_id: str, values: dict[str, Any]
+    ) -> Prediction:
+        statement = (
+            update(predictions)
+            .where(
+                and_(
+                    predictions.c.id == prediction_id,
+                    predictions.c.lease_owner == worker_id,
+                    predictions.c.status.not_in(list(TERMINAL)),
+                )
+            )
+            .values(**values)
+            .returning(predictions)
+        )
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None:
+            raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+        return Prediction.from_row(row)
+
+    async def _get(self, prediction_id: str) -> Prediction:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(predictions).where(predictions.c.id == prediction_id))
+            ).one()
+        return Prediction.from_row(row)

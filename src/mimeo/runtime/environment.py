@@ -1,0 +1,148 @@
+"""Build a model's Python environment with uv: cog + coglet + the model's packages.
+
+Environments are keyed by the hash of everything that decides their content (interpreter,
+requirements, pip configuration), so versions that ask for the same packages share one, and a
+rebuild happens only when the inputs change. A ``.complete`` marker written last makes a crashed
+build invisible; a file lock stops two builders racing on the same key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mimeo.core.errors import MimeoError
+from mimeo.runtime.cog_config import CogConfig
+from mimeo.runtime.pip_config import PipConfig, read_pip_config
+
+COG_VERSION = "0.23.1"
+COG_PACKAGES = (f"cog=={COG_VERSION}", f"coglet=={COG_VERSION}")
+
+ProgressCallback = Callable[[str], None]
+
+
+class BuildFailed(MimeoError):
+    status = 422
+    title = "Environment build failed"
+
+
+@dataclass(frozen=True)
+class Environment:
+    root: Path
+
+    @property
+    def python(self) -> Path:
+        return self.root / "bin" / "python"
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.root / "bin"
+
+
+def uv_executable() -> str:
+    """uv ships as a wheel next to mimeo; fall back to one on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.exists() else (shutil.which("uv") or "uv")
+
+
+class EnvironmentBuilder:
+    def __init__(self, cache_dir: Path, pip_config: PipConfig | None = None,
+                 python: str | None = None, uv_cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+        self.uv_cache_dir = uv_cache_dir
+        self.pip_config = pip_config if pip_config is not None else read_pip_config()
+        self.python = python or sys.executable
+
+    def key(self, config: CogConfig, model_dir: Path) -> str:
+        facts = {
+            "python": self.python,
+            "requested_python": config.build.python_version,
+            "cog": COG_PACKAGES,
+            "requirements": config.requirements(model_dir),
+            "pip": self.pip_config.fingerprint(),
+        }
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
+
+    async def ensure(
+        self, config: CogConfig, model_dir: Path, progress: ProgressCallback | None = None
+    ) -> Environment:
+        report = progress or (lambda _line: None)
+        env = Environment(self.cache_dir / self.key(config, model_dir))
+        marker = env.root / ".complete"
+        if marker.exists():
+            return env
+        env.root.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = env.root.with_suffix(".lock")
+        with lock_path.open("w") as lock:
+            await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+            try:
+                if marker.exists():
+                    return env
+                if config.build.system_packages:
+                    report("system_packages are not installed by mimeo; make sure these are "
+                           "present on the host: " + " ".join(config.build.system_packages))
+                shutil.rmtree(env.root, ignore_errors=True)
+                await self._build(env, config, model_dir, report)
+                marker.write_text(COG_VERSION)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return env
+
+    async def _build(
+        self, env: Environment, config: CogConfig, model_dir: Path, report: ProgressCallback
+    ) -> None:
+        uv = uv_executable()
+        report(f"creating environment for Python {config.build.python_version}")
+        python = await self._pick_python(uv, config.build.python_version, report)
+        await self._run([uv, "venv", "--quiet", "--python", python, str(env.root)], report)
+        packages = [*COG_PACKAGES, *config.requirements(model_dir)]
+        report("installing " + " ".join(packages))
+        await self._run(
+            [uv, "pip", "install", "--python", str(env.python), *self.pip_config.uv_arguments(),
+             *packages],
+            report,
+            cwd=model_dir,
+        )
+
+    async def _pick_python(self, uv: str, requested: str, report: ProgressCallback) -> str:
+        """The requested Python if this machine has it, else mimeo's own (and say so).
+
+        uv must not download an interpreter: machines without internet would hang or fail.
+        """
+        process = await asyncio.create_subprocess_exec(
+            uv, "python", "find", requested,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=self._env(),
+        )
+        out, _ = await process.communicate()
+        if process.returncode == 0 and out.strip():
+            return out.decode().strip()
+        report(f"Python {requested} is not installed here; using {self.python}")
+        return self.python
+
+    async def _run(self, argv: list[str], report: ProgressCallback, cwd: Path | None = None) -> None:
+        process = await asyncio.create_subprocess_exec(
+            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=self._env(), cwd=cwd,
+        )
+        assert process.stdout is not None
+        lines: list[str] = []
+        async for raw in process.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            lines.append(line)
+            report(line)
+        if await process.wait() != 0:
+            raise BuildFailed(f"{' '.join(argv[:3])} failed:\n" + "\n".join(lines[-30:]))
+
+    def _env(self) -> dict[str, str]:
+        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+        if self.uv_cache_dir is not None:
+            env["UV_CACHE_DIR"] = str(self.uv_cache_dir)
+        return env

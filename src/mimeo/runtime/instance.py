@@ -1,0 +1,224 @@
+"""One running Cog server (``python -m cog.server.http``) for one model version.
+
+The venv's ``bin`` goes first on ``PATH`` because coglet spawns its worker as ``python`` from
+PATH. Predictions are sent with ``Accept: text/event-stream`` so output and logs arrive as
+deltas while the model runs. coglet answers 409 for a moment after each prediction while it
+frees the slot: that is retried, never reported as a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from mimeo.core.errors import MimeoError
+from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
+from mimeo.runtime.environment import Environment
+
+SETUP_TIMEOUT_SECONDS = 600.0
+AT_CAPACITY_RETRY_SECONDS = 0.002
+AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
+
+
+class SetupFailed(MimeoError):
+    status = 500
+    title = "Model setup failed"
+
+    def __init__(self, detail: str, logs: str = "") -> None:
+        super().__init__(detail)
+        self.logs = logs
+
+
+class InstanceDied(MimeoError):
+    status = 500
+    title = "Model process died"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class CogInstance:
+    def __init__(
+        self,
+        model_dir: Path,
+        environment: Environment,
+        predict_ref: str,
+        log_path: Path,
+        *,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.model_dir = model_dir
+        self.environment = environment
+        self.predict_ref = predict_ref
+        self.log_path = log_path
+        self.extra_env = extra_env or {}
+        self.port = 0
+        self.setup_logs = ""
+        self._process: asyncio.subprocess.Process | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.returncode is None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    async def start(self, setup_timeout: float = SETUP_TIMEOUT_SECONDS) -> None:
+        """Start the server and wait for setup; raise ``SetupFailed`` with its logs."""
+        self.port = free_port()
+        env = {
+            **os.environ,
+            **self.extra_env,
+            "PORT": str(self.port),
+            "COG_PREDICT_TYPE_STUB": self.predict_ref,
+            "PATH": f"{self.environment.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "VIRTUAL_ENV": str(self.environment.root),
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("PYTHONPATH", None)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._process = await asyncio.create_subprocess_exec(
+                str(self.environment.python), "-m", "cog.server.http", "--host", "127.0.0.1",
+                cwd=self.model_dir, env=env, stdout=log, stderr=log, start_new_session=True,
+            )
+        self._client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}",
+            timeout=httpx.Timeout(10.0, read=None),
+            limits=httpx.Limits(max_keepalive_connections=8),
+        )
+        await self._wait_ready(setup_timeout)
+
+    async def _wait_ready(self, timeout: float) -> None:
+        assert self._client is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        delay = 0.02
+        while loop.time() < deadline:
+            if not self.alive:
+                raise SetupFailed("the model process exited during setup", self._log_tail())
+            try:
+                health = (await self._client.get("/health-check")).json()
+            except (httpx.TransportError, ValueError):
+                health = {}
+            status = health.get("status")
+            setup = health.get("setup") or {}
+            self.setup_logs = setup.get("logs") or self.setup_logs
+            if status in ("READY", "BUSY"):
+                return
+            if status in ("SETUP_FAILED", "DEFUNCT"):
+                await self.stop()
+                raise SetupFailed(
+                    "setup() failed", (self.setup_logs + "\n" + self._log_tail()).strip()
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+        await self.stop()
+        raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
+
+    async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
+        """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
+        assert self._client is not None
+        body = {"id": prediction_id, "input": payload}
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
+        while True:
+            try:
+                async with self._client.stream(
+                    "POST", "/predictions", json=body, headers={"Accept": "text/event-stream"}
+                ) as response:
+                    if response.status_code == 409 and loop.time() < give_up:
+                        await asyncio.sleep(AT_CAPACITY_RETRY_SECONDS)
+                        continue
+                    if response.status_code == 422:
+                        detail = (await response.aread()).decode(errors="replace")
+                        yield Completed("failed", error=f"input rejected by the model: {detail}")
+                        return
+                    if response.status_code != 200:
+                        detail = (await response.aread()).decode(errors="replace")
+                        raise InstanceDied(f"the model server answered {response.status_code}: "
+                                           f"{detail[:500]}")
+                    if "text/event-stream" not in response.headers.get("content-type", ""):
+                        final = response.json() if (await response.aread()) else {}
+                        yield _completed_from_object(final)
+                        return
+                    completed = False
+                    async for event in _sse_events(response):
+                        yield event
+                        completed = completed or isinstance(event, Completed)
+                    if not completed:
+                        raise InstanceDied("the model server closed the stream before completing")
+                    return
+            except httpx.TransportError as error:
+                raise InstanceDied(
+                    f"lost the model server ({type(error).__name__}); "
+                    + ("it is no longer running" if not self.alive else "it stopped answering")
+                ) from error
+
+    async def cancel(self, prediction_id: str) -> None:
+        if self._client is None:
+            return
+        try:
+            await self._client.post(f"/predictions/{prediction_id}/cancel", timeout=5.0)
+        except httpx.TransportError:
+            pass
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        process = self._process
+        if process is not None and process.returncode is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), grace_seconds)
+            except TimeoutError:
+                os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+            except ProcessLookupError:
+                pass
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _log_tail(self, limit: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-limit:]
+        except OSError:
+            return ""
+
+
+def _completed_from_object(final: dict[str, Any]) -> Completed:
+    return Completed(
+        status=final.get("status", "failed"),
+        output=final.get("output"),
+        error=clean_error(final.get("error")),
+        logs=final.get("logs") or "",
+        metrics=final.get("metrics") or {},
+    )
+
+
+async def _sse_events(response: httpx.Response) -> AsyncIterator[CogEvent]:
+    name = "message"
+    data: list[str] = []
+    async for line in response.aiter_lines():
+        if not line:
+            if data or name != "message":
+                event = parse_event(name, "\n".join(data))
+                if event is not None:
+                    yield event
+            name, data = "message", []
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].removeprefix(" "))

@@ -1,0 +1,53 @@
+"""A model directory made ready to run: its environment built and its schema generated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mimeo.runtime.archive import SCHEMA_PATH
+from mimeo.runtime.cog_config import CogConfig
+from mimeo.runtime.environment import BuildFailed, Environment, EnvironmentBuilder, ProgressCallback
+from mimeo.runtime.openapi import build_schema
+
+PROBE = Path(__file__).with_name("schema_probe.py")
+
+
+@dataclass(frozen=True)
+class PreparedModel:
+    directory: Path
+    config: CogConfig
+    environment: Environment
+    schema: dict[str, Any]
+
+
+async def generate_schema(env: Environment, model_dir: Path, predict_ref: str) -> dict[str, Any]:
+    process = await asyncio.create_subprocess_exec(
+        str(env.python), "-W", "ignore", str(PROBE), predict_ref,
+        cwd=model_dir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise BuildFailed(
+            f"could not read the predictor {predict_ref} in {model_dir}:\n"
+            + err.decode(errors="replace")[-4000:]
+        )
+    facts: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return build_schema(facts)
+
+
+async def prepare(
+    model_dir: Path, builder: EnvironmentBuilder, progress: ProgressCallback | None = None
+) -> PreparedModel:
+    """Build the environment and write ``.cog/openapi_schema.json`` so coglet validates input."""
+    config = CogConfig.load(model_dir)
+    env = await builder.ensure(config, model_dir, progress)
+    assert config.predict is not None
+    schema = await generate_schema(env, model_dir, config.predict)
+    schema_file = model_dir / SCHEMA_PATH
+    schema_file.parent.mkdir(exist_ok=True)
+    schema_file.write_text(json.dumps(schema, indent=2))
+    return PreparedModel(model_dir, config, env, schema)

@@ -1,0 +1,207 @@
+"""Models and their versions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from mimeo.core.errors import Conflict, NotFound
+from mimeo.core.pagination import Cursor, Page
+from mimeo.store.paging import fetch_page
+from mimeo.store.records import Model, Version, as_utc
+from mimeo.store.tables import models, versions
+
+
+def _version(row: Any) -> Version:
+    return Version(
+        id=row.id,
+        model_id=row.model_id,
+        cog_version=row.cog_version,
+        openapi_schema=row.openapi_schema,
+        build=row.build,
+        archive_key=row.archive_key,
+        created_at=as_utc(row.created_at) or row.created_at,
+    )
+
+
+def _model(row: Any, latest: Version | None) -> Model:
+    return Model(
+        id=row.id,
+        owner=row.owner,
+        name=row.name,
+        account_id=row.account_id,
+        description=row.description,
+        visibility=row.visibility,
+        hardware=row.hardware,
+        github_url=row.github_url,
+        paper_url=row.paper_url,
+        license_url=row.license_url,
+        cover_image_url=row.cover_image_url,
+        run_count=row.run_count,
+        created_at=as_utc(row.created_at) or row.created_at,
+        latest_version=latest,
+    )
+
+
+class CatalogRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create_model(self, account_id: int, owner: str, name: str, **fields: Any) -> Model:
+        values = {k: v for k, v in fields.items() if v is not None}
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    insert(models).values(
+                        owner=owner, name=name, account_id=account_id,
+                        created_at=datetime.now(UTC), **values,
+                    )
+                )
+        except IntegrityError as error:
+            if "uq_models_owner_name" in str(error) or "UNIQUE" in str(error).upper():
+                raise Conflict(f"A model named {owner}/{name} already exists") from error
+            raise
+        return await self.get_model(owner, name)
+
+    async def get_model(self, owner: str, name: str) -> Model:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(models).where(models.c.owner == owner, models.c.name == name)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"Model {owner}/{name} not found")
+            return _model(row, await self._latest(conn, row.latest_version_id, row.id))
+
+    async def find_model(self, owner: str, name: str) -> Model | None:
+        try:
+            return await self.get_model(owner, name)
+        except NotFound:
+            return None
+
+    async def list_models(self, cursor: Cursor | None) -> Page[Model]:
+        async with self._engine.connect() as conn:
+            page = await fetch_page(
+                conn, select(models), models.c.created_at, models.c.id, cursor,
+                lambda row: row,
+            )
+            results = [
+                _model(row, await self._latest(conn, row.latest_version_id, row.id))
+                for row in page.results
+            ]
+        return Page(results, page.next, page.previous)
+
+    async def delete_model(self, owner: str, name: str) -> None:
+        model = await self.get_model(owner, name)
+        async with self._engine.begin() as conn:
+            has_versions = (
+                await conn.execute(select(exists().where(versions.c.model_id == model.id)))
+            ).scalar()
+            if has_versions:
+                raise Conflict(
+                    f"Model {owner}/{name} has versions: delete them first, "
+                    "as Replicate only deletes models without versions"
+                )
+            await conn.execute(delete(models).where(models.c.id == model.id))
+
+    async def add_version(
+        self,
+        model: Model,
+        version_id: str,
+        *,
+        cog_version: str,
+        openapi_schema: dict[str, Any],
+        build: dict[str, Any],
+        archive_key: str,
+    ) -> Version:
+        """Add a version, or return the existing one: versions are content-addressed."""
+        async with self._engine.begin() as conn:
+            existing = await self._version_row(conn, model.id, version_id)
+            if existing is None:
+                await conn.execute(
+                    insert(versions).values(
+                        id=version_id, model_id=model.id, cog_version=cog_version,
+                        openapi_schema=openapi_schema, build=build, archive_key=archive_key,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+            await conn.execute(
+                update(models).where(models.c.id == model.id).values(latest_version_id=version_id)
+            )
+        return await self.get_version(model, version_id)
+
+    async def get_version(self, model: Model, version_id: str) -> Version:
+        async with self._engine.connect() as conn:
+            row = await self._version_row(conn, model.id, version_id)
+        if row is None:
+            raise NotFound(f"Version {version_id} of {model.full_name} not found")
+        return _version(row)
+
+    async def find_version(self, version_id: str) -> tuple[Model, Version]:
+        """A bare version id (``POST /v1/predictions``): the newest model that holds it."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(versions).where(versions.c.id == version_id)
+                    .order_by(versions.c.created_at.desc()).limit(1)
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"Version {version_id} not found")
+            model_row = (await conn.execute(select(models).where(models.c.id == row.model_id))).one()
+        return _model(model_row, None), _version(row)
+
+    async def list_versions(self, model: Model, cursor: Cursor | None) -> Page[Version]:
+        async with self._engine.connect() as conn:
+            return await fetch_page(
+                conn, select(versions).where(versions.c.model_id == model.id),
+                versions.c.created_at, versions.c.id, cursor, _version,
+            )
+
+    async def delete_version(self, model: Model, version_id: str) -> None:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(versions).where(
+                    versions.c.model_id == model.id, versions.c.id == version_id
+                )
+            )
+            if result.rowcount == 0:
+                raise NotFound(f"Version {version_id} of {model.full_name} not found")
+            newest = (
+                await conn.execute(
+                    select(versions.c.id).where(versions.c.model_id == model.id)
+                    .order_by(versions.c.created_at.desc()).limit(1)
+                )
+            ).scalar()
+            await conn.execute(
+                update(models).where(models.c.id == model.id).values(latest_version_id=newest)
+            )
+
+    async def count_run(self, model_id: int) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(models).where(models.c.id == model_id)
+                .values(run_count=models.c.run_count + 1)
+            )
+
+    async def _version_row(self, conn: AsyncConnection, model_id: int, version_id: str) -> Any:
+        return (
+            await conn.execute(
+                select(versions).where(versions.c.model_id == model_id, versions.c.id == version_id)
+            )
+        ).first()
+
+    async def _latest(
+        self, conn: AsyncConnection, version_id: str | None, model_id: int
+    ) -> Version | None:
+        if version_id is None:
+            return None
+        row = await self._version_row(conn, model_id, version_id)
+        return None if row is None else _version(row)
+
+

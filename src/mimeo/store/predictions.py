@@ -1,0 +1,45 @@
+"""Prediction rows as the API reads and creates them. Status writes belong to ``mimeo.queue``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mimeo.core.errors import NotFound
+from mimeo.core.pagination import Cursor, Page
+from mimeo.store.paging import fetch_page
+from mimeo.store.records import Prediction
+from mimeo.store.tables import predictions
+
+
+class PredictionRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def insert(self, **values: Any) -> Prediction:
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(insert(predictions).values(**values).returning(predictions))
+            ).one()
+        return Prediction.from_row(row)
+
+    async def get(self, prediction_id: str, account_id: int | None = None) -> Prediction:
+        """Scoped to an account when given: another account's prediction is simply not found."""
+        query = select(predictions).where(predictions.c.id == prediction_id)
+        if account_id is not None:
+            query = query.where(predictions.c.account_id == account_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise NotFound(f"Prediction {prediction_id} not found")
+        return Prediction.from_row(row)
+
+    async def list_for_account(self, account_id: int, cursor: Cursor | None) -> Page[Prediction]:
+        async with self._engine.connect() as conn:
+            return await fetch_page(
+                conn,
+                select(predictions).where(predictions.c.account_id == account_id),
+                predictions.c.created_at, predictions.c.id, cursor, Prediction.from_row,
+            )

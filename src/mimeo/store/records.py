@@ -1,0 +1,108 @@
+"""Rows as frozen values: what repositories return and the API serialises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mimeo.core.status import PredictionStatus
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every moment mimeo stores is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    model_id: int
+    cog_version: str
+    openapi_schema: dict[str, Any]
+    build: dict[str, Any]
+    archive_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Model:
+    id: int
+    owner: str
+    name: str
+    account_id: int
+    description: str | None
+    visibility: str
+    hardware: str
+    github_url: str | None
+    paper_url: str | None
+    license_url: str | None
+    cover_image_url: str | None
+    run_count: int
+    created_at: datetime
+    latest_version: Version | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    id: str
+    account_id: int
+    model: str
+    version: str
+    input: dict[str, Any]
+    output: Any
+    logs: str
+    error: str | None
+    status: PredictionStatus
+    source: str
+    data_removed: bool
+    metrics: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    attempts: int = 0
+    cancel_requested: bool = False
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    deadline_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Prediction:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            account_id=m["account_id"],
+            model=m["model"],
+            version=m["version"],
+            input=m["input"],
+            output=m["output"],
+            logs=m["logs"],
+            error=m["error"],
+            status=PredictionStatus(m["status"]),
+            source=m["source"],
+            data_removed=m["data_removed"],
+            metrics=m["metrics"] or {},
+            created_at=as_utc(m["created_at"]) or m["created_at"],
+            started_at=as_utc(m["started_at"]),
+            completed_at=as_utc(m["completed_at"]),
+            attempts=m["attempts"],
+            cancel_requested=m["cancel_requested"],
+            lease_owner=m["lease_owner"],
+            lease_expires_at=as_utc(m["lease_expires_at"]),
+            deadline_at=as_utc(m["deadline_at"]),
+        )

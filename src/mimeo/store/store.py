@@ -1,0 +1,27 @@
+"""One handle on the database: the engine and the repositories over it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mimeo.store.accounts import AccountRepository
+from mimeo.store.catalog import CatalogRepository
+from mimeo.store.database import create_engine, migrate
+from mimeo.store.predictions import PredictionRepository
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.accounts = AccountRepository(engine)
+        self.catalog = CatalogRepository(engine)
+        self.predictions = PredictionRepository(engine)
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        engine = create_engine(url)
+        await migrate(engine)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,115 @@
+"""The schema, declared once for SQLite and PostgreSQL.
+
+The prediction row is the job: status, lease, cancel flag, output and logs live together so a
+status change and its lease change commit in one transaction. The naming convention names every
+constraint so that a violation can be translated to a domain error by name.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False, default="user"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("description", Text),
+    Column("visibility", String(20), nullable=False, default="public"),
+    Column("hardware", String(50), nullable=False, default="cpu"),
+    Column("github_url", Text),
+    Column("paper_url", Text),
+    Column("license_url", Text),
+    Column("cover_image_url", Text),
+    Column("run_count", BigInteger, nullable=False, default=0),
+    Column("latest_version_id", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner", "name", name="uq_models_owner_name"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", String(64), nullable=False),
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("cog_version", String(40), nullable=False),
+    Column("openapi_schema", JSON, nullable=False),
+    Column("build", JSON, nullable=False),
+    Column("archive_key", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("model_id", "id", name="uq_versions_model_id_id"),
+)
+Index("ix_versions_id", versions.c.id)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(201), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("input", JSON, nullable=False),
+    Column("output", JSON),
+    Column("logs", Text, nullable=False, default=""),
+    Column("error", Text),
+    Column("status", String(20), nullable=False),
+    Column("source", String(20), nullable=False, default="api"),
+    Column("data_removed", Boolean, nullable=False, default=False),
+    Column("metrics", JSON, nullable=False, default=dict),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("lease_owner", String(40)),
+    Column("lease_expires_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("deadline_at", DateTime(timezone=True)),
+)
+Index("ix_predictions_queue", predictions.c.status, predictions.c.lease_owner,
+      predictions.c.created_at)
+Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
+Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)
