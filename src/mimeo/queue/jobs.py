@@ -92,7 +92,12 @@ class PredictionQueue:
         )
 
     async def progress(
-        self, prediction_id: str, worker_id: str, *, logs: str = "", output: Any = None,
+        self,
+        prediction_id: str,
+        worker_id: str,
+        *,
+        logs: str = "",
+        output: Any = None,
         has_output: bool = False,
     ) -> Prediction:
         """Append log text and replace the output so far, under the lease."""
@@ -152,8 +157,11 @@ class PredictionQueue:
                         predictions.c.status == PredictionStatus.STARTING,
                         predictions.c.lease_owner.is_(None),
                     )
-                    .values(status=PredictionStatus.CANCELED, completed_at=now,
-                            metrics={"predict_time": 0.0, "total_time": 0.0})
+                    .values(
+                        status=PredictionStatus.CANCELED,
+                        completed_at=now,
+                        metrics={"predict_time": 0.0, "total_time": 0.0},
+                    )
                     .returning(predictions)
                 )
             ).first()
@@ -188,11 +196,13 @@ class PredictionQueue:
                 decision = on_lost_lease(row.attempts)
                 if row.cancel_requested:
                     values: dict[str, Any] = {
-                        "status": PredictionStatus.CANCELED, "completed_at": now,
+                        "status": PredictionStatus.CANCELED,
+                        "completed_at": now,
                     }
                 elif isinstance(decision, Fail):
                     values = {
-                        "status": PredictionStatus.FAILED, "error": decision.error,
+                        "status": PredictionStatus.FAILED,
+                        "error": decision.error,
                         "completed_at": now,
                     }
                 else:
@@ -236,8 +246,9 @@ class PredictionQueue:
             current = await self._get(prediction_id)
             if current.lease_owner != worker_id:
                 raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
-            raise InvalidTransition(f"Prediction {prediction_id} cannot go from "
-                                    f"{current.status} to {target}")
+            raise InvalidTransition(
+                f"Prediction {prediction_id} cannot go from {current.status} to {target}"
+            )
         return Prediction.from_row(row)
 
     async def _leased_update(

@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 
 from mimeo.core.errors import InvalidRequest
 
-IGNORED_DIRS = frozenset({".git", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache",
-                          "node_modules", ".cog"})
+IGNORED_DIRS = frozenset(
+    {".git", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache", "node_modules", ".cog"}
+)
 SCHEMA_PATH = ".cog/openapi_schema.json"
 
 
@@ -29,20 +30,39 @@ def model_files(model_dir: Path) -> Iterator[tuple[str, Path]]:
         yield relative.as_posix(), path
 
 
+def content_id(entries: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, data in sorted(entries):
+        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
 def pack(model_dir: Path, schema_json: bytes) -> tuple[str, bytes]:
     """Return ``(version_id, tar.gz bytes)``; the generated schema travels inside the archive."""
-    digest = hashlib.sha256()
+    entries = [(name, path.read_bytes()) for name, path in model_files(model_dir)]
+    entries.append((SCHEMA_PATH, schema_json))
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as archive:
-        entries = [(name, path.read_bytes()) for name, path in model_files(model_dir)]
-        entries.append((SCHEMA_PATH, schema_json))
         for name, data in sorted(entries):
-            digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
             info = tarfile.TarInfo(name)
             info.size = len(data)
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
-    return digest.hexdigest(), buffer.getvalue()
+    return content_id(entries), buffer.getvalue()
+
+
+def archive_id(archive_bytes: bytes) -> str:
+    """The version id of an uploaded archive, recomputed: the client's word is not taken."""
+    entries: list[tuple[str, bytes]] = []
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive_bytes), mode="r:gz") as archive:
+            for member in archive.getmembers():
+                handle = archive.extractfile(member) if member.isfile() else None
+                if handle is not None:
+                    entries.append((member.name, handle.read()))
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise InvalidRequest(f"the model archive is not a valid tar.gz: {error}") from error
+    return content_id(entries)
 
 
 def read_member(archive_bytes: bytes, name: str) -> bytes:

@@ -54,8 +54,13 @@ def uv_executable() -> str:
 
 
 class EnvironmentBuilder:
-    def __init__(self, cache_dir: Path, pip_config: PipConfig | None = None,
-                 python: str | None = None, uv_cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        pip_config: PipConfig | None = None,
+        python: str | None = None,
+        uv_cache_dir: Path | None = None,
+    ) -> None:
         self.cache_dir = cache_dir
         self.uv_cache_dir = uv_cache_dir
         self.pip_config = pip_config if pip_config is not None else read_pip_config()
@@ -87,8 +92,10 @@ class EnvironmentBuilder:
                 if marker.exists():
                     return env
                 if config.build.system_packages:
-                    report("system_packages are not installed by mimeo; make sure these are "
-                           "present on the host: " + " ".join(config.build.system_packages))
+                    report(
+                        "system_packages are not installed by mimeo; make sure these are "
+                        "present on the host: " + " ".join(config.build.system_packages)
+                    )
                 shutil.rmtree(env.root, ignore_errors=True)
                 await self._build(env, config, model_dir, report)
                 marker.write_text(COG_VERSION)
@@ -106,8 +113,15 @@ class EnvironmentBuilder:
         packages = [*COG_PACKAGES, *config.requirements(model_dir)]
         report("installing " + " ".join(packages))
         await self._run(
-            [uv, "pip", "install", "--python", str(env.python), *self.pip_config.uv_arguments(),
-             *packages],
+            [
+                uv,
+                "pip",
+                "install",
+                "--python",
+                str(env.python),
+                *self.pip_config.uv_arguments(),
+                *packages,
+            ],
             report,
             cwd=model_dir,
         )
@@ -118,8 +132,13 @@ class EnvironmentBuilder:
         uv must not download an interpreter: machines without internet would hang or fail.
         """
         process = await asyncio.create_subprocess_exec(
-            uv, "python", "find", requested,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=self._env(),
+            uv,
+            "python",
+            "find",
+            requested,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=self._env(),
         )
         out, _ = await process.communicate()
         if process.returncode == 0 and out.strip():
@@ -127,10 +146,15 @@ class EnvironmentBuilder:
         report(f"Python {requested} is not installed here; using {self.python}")
         return self.python
 
-    async def _run(self, argv: list[str], report: ProgressCallback, cwd: Path | None = None) -> None:
+    async def _run(
+        self, argv: list[str], report: ProgressCallback, cwd: Path | None = None
+    ) -> None:
         process = await asyncio.create_subprocess_exec(
-            *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=self._env(), cwd=cwd,
+            *argv,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=self._env(),
+            cwd=cwd,
         )
         assert process.stdout is not None
         lines: list[str] = []

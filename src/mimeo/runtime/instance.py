@@ -9,6 +9,7 @@ frees the slot: that is retried, never reported as a failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -92,8 +93,16 @@ class CogInstance:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
-                str(self.environment.python), "-m", "cog.server.http", "--host", "127.0.0.1",
-                cwd=self.model_dir, env=env, stdout=log, stderr=log, start_new_session=True,
+                str(self.environment.python),
+                "-m",
+                "cog.server.http",
+                "--host",
+                "127.0.0.1",
+                cwd=self.model_dir,
+                env=env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         self._client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}",
@@ -149,8 +158,9 @@ class CogInstance:
                         return
                     if response.status_code != 200:
                         detail = (await response.aread()).decode(errors="replace")
-                        raise InstanceDied(f"the model server answered {response.status_code}: "
-                                           f"{detail[:500]}")
+                        raise InstanceDied(
+                            f"the model server answered {response.status_code}: {detail[:500]}"
+                        )
                     if "text/event-stream" not in response.headers.get("content-type", ""):
                         final = response.json() if (await response.aread()) else {}
                         yield _completed_from_object(final)
@@ -171,10 +181,8 @@ class CogInstance:
     async def cancel(self, prediction_id: str) -> None:
         if self._client is None:
             return
-        try:
+        with contextlib.suppress(httpx.TransportError):
             await self._client.post(f"/predictions/{prediction_id}/cancel", timeout=5.0)
-        except httpx.TransportError:
-            pass
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
         process = self._process

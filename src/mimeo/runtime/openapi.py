@@ -38,8 +38,13 @@ def input_property(fact: JSON, order: int, components: JSON) -> tuple[JSON, bool
     prop["x-order"] = order
     if fact.get("description"):
         prop["description"] = fact["description"]
-    for key, target in (("ge", "minimum"), ("le", "maximum"), ("min_length", "minLength"),
-                        ("max_length", "maxLength"), ("regex", "pattern")):
+    for key, target in (
+        ("ge", "minimum"),
+        ("le", "maximum"),
+        ("min_length", "minLength"),
+        ("max_length", "maxLength"),
+        ("regex", "pattern"),
+    ):
         value = fact.get(key)
         if value is not None:
             prop[target] = int(value) if isinstance(value, float) and value.is_integer() else value
@@ -102,25 +107,54 @@ def _paths() -> JSON:
         },
     }
     body = {"content": {"application/json": {"schema": {"$ref": ref + "PredictionRequest"}}}}
-    id_param = [{"name": "prediction_id", "in": "path", "required": True,
-                 "schema": {"type": "string", "title": "Prediction ID"}}]
+    id_param = [
+        {
+            "name": "prediction_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "title": "Prediction ID"},
+        }
+    ]
     return {
-        "/": {"get": {"summary": "Root", "operationId": "root__get",
-                      "responses": {"200": {"description": "Successful Response"}}}},
-        "/health-check": {"get": {"summary": "Healthcheck", "operationId": "healthcheck_health_check_get",
-                                  "responses": {"200": {"description": "Successful Response"}}}},
-        "/predictions": {"post": {"summary": "Predict", "operationId": "predict_predictions_post",
-                                  "requestBody": body, "responses": prediction_response,
-                                  "x-cog-streaming": True}},
+        "/": {
+            "get": {
+                "summary": "Root",
+                "operationId": "root__get",
+                "responses": {"200": {"description": "Successful Response"}},
+            }
+        },
+        "/health-check": {
+            "get": {
+                "summary": "Healthcheck",
+                "operationId": "healthcheck_health_check_get",
+                "responses": {"200": {"description": "Successful Response"}},
+            }
+        },
+        "/predictions": {
+            "post": {
+                "summary": "Predict",
+                "operationId": "predict_predictions_post",
+                "requestBody": body,
+                "responses": prediction_response,
+                "x-cog-streaming": True,
+            }
+        },
         "/predictions/{prediction_id}": {
-            "put": {"summary": "Predict Idempotent",
-                    "operationId": "predict_idempotent_predictions__prediction_id__put",
-                    "parameters": id_param, "requestBody": body, "responses": prediction_response}
+            "put": {
+                "summary": "Predict Idempotent",
+                "operationId": "predict_idempotent_predictions__prediction_id__put",
+                "parameters": id_param,
+                "requestBody": body,
+                "responses": prediction_response,
+            }
         },
         "/predictions/{prediction_id}/cancel": {
-            "post": {"summary": "Cancel", "operationId": "cancel_predictions__prediction_id__cancel_post",
-                     "parameters": id_param,
-                     "responses": {"200": {"description": "Successful Response"}}}
+            "post": {
+                "summary": "Cancel",
+                "operationId": "cancel_predictions__prediction_id__cancel_post",
+                "parameters": id_param,
+                "responses": {"200": {"description": "Successful Response"}},
+            }
         },
     }
 
@@ -129,7 +163,8 @@ def _envelope_schemas() -> JSON:
     ref = "#/components/schemas/"
     return {
         "PredictionRequest": {
-            "title": "PredictionRequest", "type": "object",
+            "title": "PredictionRequest",
+            "type": "object",
             "properties": {
                 "id": {"title": "Id", "type": "string"},
                 "input": {"$ref": ref + "Input"},
@@ -138,7 +173,8 @@ def _envelope_schemas() -> JSON:
             },
         },
         "PredictionResponse": {
-            "title": "PredictionResponse", "type": "object",
+            "title": "PredictionResponse",
+            "type": "object",
             "properties": {
                 "id": {"title": "Id", "type": "string"},
                 "input": {"$ref": ref + "Input"},
@@ -149,21 +185,39 @@ def _envelope_schemas() -> JSON:
                 "metrics": {"title": "Metrics", "type": "object"},
             },
         },
-        "Status": {"title": "Status", "type": "string", "description": "An enumeration.",
-                   "enum": [s.value for s in PredictionStatus]},
-        "WebhookEvent": {"title": "WebhookEvent", "type": "string",
-                         "description": "An enumeration.",
-                         "enum": ["start", "output", "logs", "completed"]},
+        "Status": {
+            "title": "Status",
+            "type": "string",
+            "description": "An enumeration.",
+            "enum": [s.value for s in PredictionStatus],
+        },
+        "WebhookEvent": {
+            "title": "WebhookEvent",
+            "type": "string",
+            "description": "An enumeration.",
+            "enum": ["start", "output", "logs", "completed"],
+        },
         "HTTPValidationError": {
-            "title": "HTTPValidationError", "type": "object",
-            "properties": {"detail": {"title": "Detail", "type": "array",
-                                      "items": {"$ref": ref + "ValidationError"}}},
+            "title": "HTTPValidationError",
+            "type": "object",
+            "properties": {
+                "detail": {
+                    "title": "Detail",
+                    "type": "array",
+                    "items": {"$ref": ref + "ValidationError"},
+                }
+            },
         },
         "ValidationError": {
-            "title": "ValidationError", "type": "object", "required": ["loc", "msg", "type"],
+            "title": "ValidationError",
+            "type": "object",
+            "required": ["loc", "msg", "type"],
             "properties": {
-                "loc": {"title": "Location", "type": "array",
-                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                "loc": {
+                    "title": "Location",
+                    "type": "array",
+                    "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                },
                 "msg": {"title": "Message", "type": "string"},
                 "type": {"title": "Error Type", "type": "string"},
             },

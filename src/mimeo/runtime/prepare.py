@@ -26,8 +26,14 @@ class PreparedModel:
 
 async def generate_schema(env: Environment, model_dir: Path, predict_ref: str) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
-        str(env.python), "-W", "ignore", str(PROBE), predict_ref,
-        cwd=model_dir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        str(env.python),
+        "-W",
+        "ignore",
+        str(PROBE),
+        predict_ref,
+        cwd=model_dir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     if process.returncode != 0:

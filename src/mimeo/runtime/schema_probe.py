@@ -27,7 +27,7 @@ def describe(reference: str) -> dict[str, Any]:
         optional = repetition in (_adt.Repetition.OPTIONAL, _adt.Repetition.OPTIONAL_REPEATED)
         default = field.default
         if isinstance(default, dataclasses.Field):
-            default = default.default_factory()  # type: ignore[misc]
+            default = default.default_factory()  # type: ignore[misc,operator,unused-ignore]
         inputs.append(
             {
                 "name": field.name,

@@ -28,14 +28,18 @@ class AccountRepository:
 
     async def by_username(self, username: str) -> Account | None:
         async with self._engine.connect() as conn:
-            row = (await conn.execute(select(accounts).where(accounts.c.username == username))).first()
+            row = (
+                await conn.execute(select(accounts).where(accounts.c.username == username))
+            ).first()
         return None if row is None else Account(row.id, row.username, row.name, row.type)
 
     async def ensure(self, username: str, token: str) -> Account:
         """Create the account if missing and make sure ``token`` opens it (idempotent)."""
         now = datetime.now(UTC)
         async with self._engine.begin() as conn:
-            row = (await conn.execute(select(accounts).where(accounts.c.username == username))).first()
+            row = (
+                await conn.execute(select(accounts).where(accounts.c.username == username))
+            ).first()
             if row is None:
                 account_id = (
                     await conn.execute(

@@ -57,8 +57,11 @@ class CatalogRepository:
             async with self._engine.begin() as conn:
                 await conn.execute(
                     insert(models).values(
-                        owner=owner, name=name, account_id=account_id,
-                        created_at=datetime.now(UTC), **values,
+                        owner=owner,
+                        name=name,
+                        account_id=account_id,
+                        created_at=datetime.now(UTC),
+                        **values,
                     )
                 )
         except IntegrityError as error:
@@ -87,7 +90,11 @@ class CatalogRepository:
     async def list_models(self, cursor: Cursor | None) -> Page[Model]:
         async with self._engine.connect() as conn:
             page = await fetch_page(
-                conn, select(models), models.c.created_at, models.c.id, cursor,
+                conn,
+                select(models),
+                models.c.created_at,
+                models.c.id,
+                cursor,
                 lambda row: row,
             )
             results = [
@@ -125,8 +132,12 @@ class CatalogRepository:
             if existing is None:
                 await conn.execute(
                     insert(versions).values(
-                        id=version_id, model_id=model.id, cog_version=cog_version,
-                        openapi_schema=openapi_schema, build=build, archive_key=archive_key,
+                        id=version_id,
+                        model_id=model.id,
+                        cog_version=cog_version,
+                        openapi_schema=openapi_schema,
+                        build=build,
+                        archive_key=archive_key,
                         created_at=datetime.now(UTC),
                     )
                 )
@@ -147,45 +158,55 @@ class CatalogRepository:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(versions).where(versions.c.id == version_id)
-                    .order_by(versions.c.created_at.desc()).limit(1)
+                    select(versions)
+                    .where(versions.c.id == version_id)
+                    .order_by(versions.c.created_at.desc())
+                    .limit(1)
                 )
             ).first()
             if row is None:
                 raise NotFound(f"Version {version_id} not found")
-            model_row = (await conn.execute(select(models).where(models.c.id == row.model_id))).one()
+            model_row = (
+                await conn.execute(select(models).where(models.c.id == row.model_id))
+            ).one()
         return _model(model_row, None), _version(row)
 
     async def list_versions(self, model: Model, cursor: Cursor | None) -> Page[Version]:
         async with self._engine.connect() as conn:
             return await fetch_page(
-                conn, select(versions).where(versions.c.model_id == model.id),
-                versions.c.created_at, versions.c.id, cursor, _version,
+                conn,
+                select(versions).where(versions.c.model_id == model.id),
+                versions.c.created_at,
+                versions.c.id,
+                cursor,
+                _version,
             )
 
     async def delete_version(self, model: Model, version_id: str) -> None:
         async with self._engine.begin() as conn:
             result = await conn.execute(
-                delete(versions).where(
-                    versions.c.model_id == model.id, versions.c.id == version_id
-                )
+                delete(versions).where(versions.c.model_id == model.id, versions.c.id == version_id)
             )
             if result.rowcount == 0:
                 raise NotFound(f"Version {version_id} of {model.full_name} not found")
             newest = (
                 await conn.execute(
-                    select(versions.c.id).where(versions.c.model_id == model.id)
-                    .order_by(versions.c.created_at.desc()).limit(1)
+                    select(versions.c.id)
+                    .where(versions.c.model_id == model.id)
+                    .order_by(versions.c.created_at.desc())
+                    .limit(1)
                 )
             ).scalar()
             await conn.execute(
                 update(models).where(models.c.id == model.id).values(latest_version_id=newest)
             )
 
-    async def count_run(self, model_id: int) -> None:
+    async def count_run_of(self, full_name: str) -> None:
+        owner, _, name = full_name.partition("/")
         async with self._engine.begin() as conn:
             await conn.execute(
-                update(models).where(models.c.id == model_id)
+                update(models)
+                .where(models.c.owner == owner, models.c.name == name)
                 .values(run_count=models.c.run_count + 1)
             )
 
@@ -203,5 +224,3 @@ class CatalogRepository:
             return None
         row = await self._version_row(conn, model_id, version_id)
         return None if row is None else _version(row)
-
-

@@ -26,14 +26,18 @@ async def fetch_page(
     if cursor is None or cursor.forward:
         if cursor is not None:
             query = query.where(
-                or_(created_at < cursor.created_at,
-                    and_(created_at == cursor.created_at, id_ < cursor.id))
+                or_(
+                    created_at < cursor.created_at,
+                    and_(created_at == cursor.created_at, id_ < cursor.id),
+                )
             )
         query = query.order_by(created_at.desc(), id_.desc())
     else:
         query = query.where(
-            or_(created_at > cursor.created_at,
-                and_(created_at == cursor.created_at, id_ > cursor.id))
+            or_(
+                created_at > cursor.created_at,
+                and_(created_at == cursor.created_at, id_ > cursor.id),
+            )
         ).order_by(created_at.asc(), id_.asc())
     rows = list((await conn.execute(query.limit(page_size + 1))).all())
     more = len(rows) > page_size

@@ -41,5 +41,8 @@ class PredictionRepository:
             return await fetch_page(
                 conn,
                 select(predictions).where(predictions.c.account_id == account_id),
-                predictions.c.created_at, predictions.c.id, cursor, Prediction.from_row,
+                predictions.c.created_at,
+                predictions.c.id,
+                cursor,
+                Prediction.from_row,
             )

@@ -109,7 +109,11 @@ predictions = Table(
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Column("deadline_at", DateTime(timezone=True)),
 )
-Index("ix_predictions_queue", predictions.c.status, predictions.c.lease_owner,
-      predictions.c.created_at)
+Index(
+    "ix_predictions_queue",
+    predictions.c.status,
+    predictions.c.lease_owner,
+    predictions.c.created_at,
+)
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)

@@ -1,0 +1,56 @@
+"""The app factory: everything a route needs is passed in, nothing is read from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mimeo.api import problems
+from mimeo.api.context import AppContext
+from mimeo.api.recovery import sweep_forever
+from mimeo.api.routes import account, internal, models, predictions, push
+
+
+class DoubleV1Alias:
+    """A base URL set with ``/v1`` makes the Python client ask for ``/v1/v1/...``: serve it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/v1/"):
+            scope = {**scope, "path": scope["path"][3:], "raw_path": scope["path"][3:].encode()}
+        await self.app(scope, receive, send)
+
+
+def create_app(context: AppContext) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(sweep_forever(context))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    app = FastAPI(
+        title="mimeo", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
+    )
+    app.state.context = context
+    app.state.public_url = context.settings.public_url
+    problems.install(app)
+
+    app.add_middleware(DoubleV1Alias)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for module in (models, push, predictions, account, internal):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,61 @@
+"""Dependencies as ``Annotated`` aliases: the caller's account, the app context, a prediction."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mimeo.api.context import AppContext
+from mimeo.core.errors import Unauthenticated
+from mimeo.store.records import Account, Prediction
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def bearer_token(request: Request) -> str | None:
+    """Both ``Bearer <token>`` and Replicate's older ``Token <token>`` schemes."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() in ("bearer", "token") and token.strip():
+        return token.strip()
+    return None
+
+
+async def get_account(request: Request, context: ContextDep) -> Account:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthenticated("You did not pass an authentication token")
+    account = await context.store.accounts.by_token(token)
+    if account is None:
+        raise Unauthenticated("You did not pass a valid authentication token")
+    return account
+
+
+AccountDep = Annotated[Account, Depends(get_account)]
+
+
+async def get_prediction(
+    prediction_id: str, account: AccountDep, context: ContextDep
+) -> Prediction:
+    """Another account's prediction answers 404, never 403: that would confirm the id exists."""
+    return await context.store.predictions.get(prediction_id, account.id)
+
+
+PredictionDep = Annotated[Prediction, Depends(get_prediction)]
+
+
+async def require_worker(request: Request, context: ContextDep) -> None:
+    token = bearer_token(request) or ""
+    if not hmac.compare_digest(token.encode(), context.worker_token.encode()):
+        raise Unauthenticated("This route is for mimeo workers: pass the worker token")
+
+
+WorkerDep = Depends(require_worker)

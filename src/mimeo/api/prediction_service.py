@@ -1,0 +1,55 @@
+"""Create a prediction: resolve the version, validate its input, queue it, optionally wait.
+
+The INSERT is the enqueue: one transaction, and the prediction is durable before the client
+hears its id. Waiting subscribes before inserting, so a fast model cannot finish unseen.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from mimeo.api.context import AppContext
+from mimeo.core.ids import new_prediction_id
+from mimeo.core.status import PredictionStatus
+from mimeo.core.validation import validate_input
+from mimeo.store.records import Account, Model, Prediction, Version
+
+log = structlog.get_logger()
+
+
+async def create_prediction(
+    context: AppContext,
+    account: Account,
+    model: Model,
+    version: Version,
+    payload: Any,
+    wait: float | None,
+) -> Prediction:
+    clean_input = validate_input(version.openapi_schema, payload)
+    prediction_id = new_prediction_id()
+    subscription = context.bus.subscribe(prediction_id) if wait else None
+    try:
+        prediction = await context.store.predictions.insert(
+            id=prediction_id,
+            account_id=account.id,
+            model=model.full_name,
+            version=version.id,
+            input=clean_input,
+            status=PredictionStatus.STARTING,
+            source="api",
+            logs="",
+            metrics={},
+            created_at=datetime.now(UTC),
+        )
+        log.info("prediction.enqueued", prediction_id=prediction_id, model=model.full_name)
+        await context.bus.work_available()
+        if subscription is None or wait is None:
+            return prediction
+        await context.bus.wait_terminal(subscription, wait)
+        return await context.store.predictions.get(prediction_id)
+    finally:
+        if subscription is not None:
+            context.bus.unsubscribe(prediction_id, subscription)

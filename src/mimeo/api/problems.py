@@ -1,0 +1,62 @@
+"""Every error leaves the API as ``application/problem+json``: mapped here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mimeo.core.errors import InvalidInput, MimeoError
+
+log = structlog.get_logger()
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "detail": detail, "status": status, **extra},
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(MimeoError)
+    async def _mimeo_error(_request: Request, error: MimeoError) -> JSONResponse:
+        if isinstance(error, InvalidInput):
+            return problem(
+                error.status,
+                error.title,
+                error.detail,
+                errors=[{"field": e.field, "message": e.message} for e in error.errors],
+            )
+        return problem(error.status, error.title, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "Invalid request body", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return problem(error.status_code, titles.get(error.status_code, "Error"), str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("api.unhandled_error", path=request.url.path)
+        return problem(
+            500,
+            "Internal Server Error",
+            "mimeo hit an unexpected error; the server log has the details",
+        )

@@ -1,0 +1,27 @@
+"""``/v1/account`` and the hardware list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from mimeo.api.deps import AccountDep
+
+router = APIRouter(prefix="/v1", tags=["account"])
+
+
+@router.get("/account")
+async def account(account: AccountDep) -> dict[str, Any]:
+    return {
+        "type": account.type,
+        "username": account.username,
+        "name": account.name,
+        "github_url": None,
+    }
+
+
+@router.get("/hardware")
+async def hardware(_account: AccountDep) -> list[dict[str, str]]:
+    """A bare array, as Replicate returns it (not paginated)."""
+    return [{"name": "CPU", "sku": "cpu"}]

@@ -1,0 +1,132 @@
+"""``/v1/models``: models, their versions, and running a model's latest version."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from mimeo.api.deps import AccountDep, ContextDep
+from mimeo.api.prediction_service import create_prediction
+from mimeo.api.prefer import wait_seconds
+from mimeo.api.serializers import model_json, page_json, prediction_json, version_json
+from mimeo.api.urls import base_url
+from mimeo.core.errors import NotFound
+from mimeo.core.identifiers import check_name
+from mimeo.core.pagination import Cursor
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+class CreateModel(BaseModel):
+    owner: str
+    name: str
+    visibility: str = "public"
+    hardware: str = "cpu"
+    description: str | None = None
+    github_url: str | None = None
+    paper_url: str | None = None
+    license_url: str | None = None
+    cover_image_url: str | None = None
+
+
+class PredictionRequest(BaseModel):
+    input: dict[str, Any]
+    webhook: str | None = None
+    webhook_events_filter: list[str] | None = None
+    stream: bool | None = None
+
+
+def _cursor(cursor: str | None) -> Cursor | None:
+    return Cursor.decode(cursor) if cursor else None
+
+
+@router.get("")
+async def list_models(
+    request: Request, context: ContextDep, _account: AccountDep, cursor: str | None = None
+) -> dict[str, Any]:
+    page = await context.store.catalog.list_models(_cursor(cursor))
+    base = base_url(request)
+    return page_json(page, f"{base}/v1/models", [model_json(m, base) for m in page.results])
+
+
+@router.post("", status_code=201)
+async def create_model(
+    request: Request, body: CreateModel, context: ContextDep, account: AccountDep
+) -> dict[str, Any]:
+    check_name("owner", body.owner)
+    check_name("model name", body.name)
+    model = await context.store.catalog.create_model(
+        account.id, body.owner, body.name, **body.model_dump(exclude={"owner", "name"})
+    )
+    return model_json(model, base_url(request))
+
+
+@router.get("/{owner}/{name}")
+async def get_model(
+    request: Request, owner: str, name: str, context: ContextDep, _account: AccountDep
+) -> dict[str, Any]:
+    return model_json(await context.store.catalog.get_model(owner, name), base_url(request))
+
+
+@router.delete("/{owner}/{name}", status_code=204)
+async def delete_model(
+    owner: str, name: str, context: ContextDep, _account: AccountDep
+) -> Response:
+    await context.store.catalog.delete_model(owner, name)
+    return Response(status_code=204)
+
+
+@router.get("/{owner}/{name}/versions")
+async def list_versions(
+    request: Request,
+    owner: str,
+    name: str,
+    context: ContextDep,
+    _account: AccountDep,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    model = await context.store.catalog.get_model(owner, name)
+    page = await context.store.catalog.list_versions(model, _cursor(cursor))
+    url = f"{base_url(request)}/v1/models/{owner}/{name}/versions"
+    return page_json(page, url, [version_json(v) for v in page.results])
+
+
+@router.get("/{owner}/{name}/versions/{version_id}")
+async def get_version(
+    owner: str, name: str, version_id: str, context: ContextDep, _account: AccountDep
+) -> dict[str, Any]:
+    model = await context.store.catalog.get_model(owner, name)
+    return version_json(await context.store.catalog.get_version(model, version_id))
+
+
+@router.delete("/{owner}/{name}/versions/{version_id}", status_code=204)
+async def delete_version(
+    owner: str, name: str, version_id: str, context: ContextDep, _account: AccountDep
+) -> Response:
+    model = await context.store.catalog.get_model(owner, name)
+    await context.store.catalog.delete_version(model, version_id)
+    return Response(status_code=204)
+
+
+@router.post("/{owner}/{name}/predictions", status_code=201)
+async def create_model_prediction(
+    request: Request,
+    owner: str,
+    name: str,
+    body: Annotated[PredictionRequest, Body()],
+    context: ContextDep,
+    account: AccountDep,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    model = await context.store.catalog.get_model(owner, name)
+    if model.latest_version is None:
+        raise NotFound(f"Model {model.full_name} has no versions yet: push one first")
+    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
+    prediction = await create_prediction(
+        context, account, model, model.latest_version, body.input, wait
+    )
+    headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
+    return JSONResponse(prediction_json(prediction, base_url(request)), 201, headers)

@@ -1,0 +1,83 @@
+"""``/v1/predictions``: create, list, get, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from mimeo.api.deps import AccountDep, ContextDep, PredictionDep
+from mimeo.api.prediction_service import create_prediction
+from mimeo.api.prefer import wait_seconds
+from mimeo.api.routes.models import PredictionRequest
+from mimeo.api.serializers import page_json, prediction_json
+from mimeo.api.urls import base_url
+from mimeo.core.errors import NotFound
+from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
+from mimeo.core.pagination import Cursor
+from mimeo.events import PredictionEvent
+from mimeo.store.records import Model, Version
+
+router = APIRouter(prefix="/v1/predictions", tags=["predictions"])
+
+
+class VersionedPredictionRequest(PredictionRequest):
+    version: str
+
+
+async def _resolve(context: ContextDep, reference: str) -> tuple[Model, Version]:
+    """A version id, ``owner/name:version`` or ``owner/name`` (its latest version)."""
+    if VERSION_PATTERN.match(reference):
+        return await context.store.catalog.find_version(reference)
+    ref = ModelRef.parse(reference)
+    model = await context.store.catalog.get_model(ref.owner, ref.name)
+    if ref.version is not None:
+        return model, await context.store.catalog.get_version(model, ref.version)
+    if model.latest_version is None:
+        raise NotFound(f"Model {model.full_name} has no versions yet: push one first")
+    return model, model.latest_version
+
+
+@router.post("", status_code=201)
+async def create(
+    request: Request,
+    body: VersionedPredictionRequest,
+    context: ContextDep,
+    account: AccountDep,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    model, version = await _resolve(context, body.version)
+    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
+    prediction = await create_prediction(context, account, model, version, body.input, wait)
+    headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
+    return JSONResponse(prediction_json(prediction, base_url(request)), 201, headers)
+
+
+@router.get("")
+async def list_predictions(
+    request: Request, context: ContextDep, account: AccountDep, cursor: str | None = None
+) -> dict[str, Any]:
+    page = await context.store.predictions.list_for_account(
+        account.id, Cursor.decode(cursor) if cursor else None
+    )
+    base = base_url(request)
+    return page_json(
+        page, f"{base}/v1/predictions", [prediction_json(p, base) for p in page.results]
+    )
+
+
+@router.get("/{prediction_id}")
+async def get(request: Request, prediction: PredictionDep) -> dict[str, Any]:
+    return prediction_json(prediction, base_url(request))
+
+
+@router.post("/{prediction_id}/cancel")
+async def cancel(
+    request: Request, prediction: PredictionDep, context: ContextDep
+) -> dict[str, Any]:
+    """Idempotent: cancelling an ended prediction returns it unchanged."""
+    updated = await context.queue.cancel(prediction.id)
+    if updated.status.value == "canceled":
+        context.bus.publish(PredictionEvent(updated.id, updated.status))
+    return prediction_json(updated, base_url(request))

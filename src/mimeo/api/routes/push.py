@@ -1,0 +1,66 @@
+"""A mimeo extension: push a version as an archive of the model directory.
+
+Replicate receives versions as container images from ``cog push``; mimeo receives the model
+directory as a tar.gz, already holding the schema that ``mimeo push`` generated in the model's
+own environment (the API never imports model code). The version id is the archive's content
+hash, recomputed here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+import yaml
+from fastapi import APIRouter, Request
+
+from mimeo.api.deps import AccountDep, ContextDep
+from mimeo.api.serializers import version_json
+from mimeo.core.errors import InvalidRequest, PayloadTooLarge
+from mimeo.core.identifiers import check_name
+from mimeo.runtime.archive import SCHEMA_PATH, archive_id, read_member
+from mimeo.runtime.cog_config import CogConfig
+from mimeo.runtime.environment import COG_VERSION
+
+router = APIRouter(prefix="/v1/models", tags=["push"])
+log = structlog.get_logger()
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+
+
+@router.post("/{owner}/{name}/versions", status_code=201)
+async def push_version(
+    request: Request, owner: str, name: str, context: ContextDep, account: AccountDep
+) -> dict[str, Any]:
+    check_name("owner", owner)
+    check_name("model name", name)
+    archive = await request.body()
+    if len(archive) > MAX_ARCHIVE_BYTES:
+        raise PayloadTooLarge(f"model archives are limited to {MAX_ARCHIVE_BYTES} bytes")
+    if not archive:
+        raise InvalidRequest("send the model directory as a tar.gz request body")
+    version_id = archive_id(archive)
+    try:
+        schema = json.loads(read_member(archive, SCHEMA_PATH))
+        config = CogConfig.model_validate(yaml.safe_load(read_member(archive, "cog.yaml")) or {})
+    except (ValueError, yaml.YAMLError) as error:
+        raise InvalidRequest(f"the archive's cog.yaml or schema is unreadable: {error}") from error
+    if not config.predict:
+        raise InvalidRequest("cog.yaml has no 'predict:' entry")
+
+    model = await context.store.catalog.find_model(owner, name)
+    if model is None:
+        model = await context.store.catalog.create_model(account.id, owner, name)
+    key = f"archives/{version_id}.tar.gz"
+    if not context.blobs.exists(key):
+        context.blobs.put(key, archive)
+    version = await context.store.catalog.add_version(
+        model,
+        version_id,
+        cog_version=COG_VERSION,
+        openapi_schema=schema,
+        build=config.model_dump(mode="json"),
+        archive_key=key,
+    )
+    log.info("version.pushed", model=model.full_name, version=version_id)
+    return version_json(version)

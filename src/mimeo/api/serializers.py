@@ -1,0 +1,76 @@
+"""Records to the JSON shapes Replicate's clients parse (every field they require)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mimeo.core.pagination import Cursor, Page
+from mimeo.store.records import Model, Prediction, Version
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def version_json(version: Version) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "created_at": timestamp(version.created_at),
+        "cog_version": version.cog_version,
+        "openapi_schema": version.openapi_schema,
+    }
+
+
+def model_json(model: Model, base: str) -> dict[str, Any]:
+    return {
+        "url": f"{base}/{model.owner}/{model.name}",
+        "owner": model.owner,
+        "name": model.name,
+        "description": model.description,
+        "visibility": model.visibility,
+        "github_url": model.github_url,
+        "paper_url": model.paper_url,
+        "license_url": model.license_url,
+        "cover_image_url": model.cover_image_url,
+        "default_example": None,
+        "latest_version": version_json(model.latest_version) if model.latest_version else None,
+        "run_count": model.run_count,
+        "is_official": False,
+    }
+
+
+def prediction_json(prediction: Prediction, base: str) -> dict[str, Any]:
+    api = f"{base}/v1/predictions/{prediction.id}"
+    return {
+        "id": prediction.id,
+        "model": prediction.model,
+        "version": prediction.version,
+        "input": prediction.input,
+        "output": prediction.output,
+        "logs": prediction.logs,
+        "error": prediction.error,
+        "status": prediction.status.value,
+        "created_at": timestamp(prediction.created_at),
+        "started_at": timestamp(prediction.started_at),
+        "completed_at": timestamp(prediction.completed_at),
+        "urls": {
+            "get": api,
+            "cancel": f"{api}/cancel",
+            "stream": f"{api}/stream",
+            "web": f"{base}/p/{prediction.id}",
+        },
+        "metrics": prediction.metrics,
+        "source": prediction.source,
+        "data_removed": prediction.data_removed,
+        "deployment": None,
+    }
+
+
+def page_json(page: Page[Any], url: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    def link(cursor: Cursor | None) -> str | None:
+        return None if cursor is None else f"{url}?cursor={cursor.encode()}"
+
+    return {"next": link(page.next), "previous": link(page.previous), "results": items}

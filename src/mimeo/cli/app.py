@@ -1,0 +1,223 @@
+"""Typer commands. Each reads its settings here and runs one coroutine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import structlog
+import typer
+from rich.console import Console
+
+from mimeo.cli.inputs import parse_inputs
+from mimeo.cli.local_predict import predict_locally
+from mimeo.cli.outputs import show_output
+from mimeo.cli.push import PushFailed, push_model
+from mimeo.cli.serve import serve as serve_platform
+from mimeo.core.errors import MimeoError
+from mimeo.core.identifiers import ModelRef
+from mimeo.core.ids import new_worker_id
+from mimeo.runtime.environment import EnvironmentBuilder
+from mimeo.runtime.instance import SetupFailed
+from mimeo.settings import Settings
+from mimeo.worker.api_client import WorkerAPI
+from mimeo.worker.director import Director
+from mimeo.worker.pool import InstancePool
+
+app = typer.Typer(
+    help="Run open-source models behind a Replicate-compatible API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+ServerOption = Annotated[
+    str, typer.Option("--server", envvar="MIMEO_SERVER", help="The mimeo server to talk to.")
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token", envvar=["MIMEO_API_TOKEN", "REPLICATE_API_TOKEN"], help="Your API token."
+    ),
+]
+InputOption = Annotated[
+    list[str] | None,
+    typer.Option("-i", "--input", help="An input as key=value; @path sends a file."),
+]
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    )
+
+
+def _require_token(token: str | None) -> str:
+    if not token:
+        console.print("[red]No API token: pass --token or set MIMEO_API_TOKEN[/]")
+        raise typer.Exit(2)
+    return token
+
+
+def _client(server: str, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=120.0
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Where the database, files and environments live."),
+    ] = None,
+    examples: Annotated[
+        str, typer.Option(help="Which bundled examples to push: all, minimal or none.")
+    ] = "all",
+    worker: Annotated[
+        bool, typer.Option(help="Run a local worker (turn off for API-only nodes in cluster mode).")
+    ] = True,
+) -> None:
+    """Start the platform: API, a local worker and the bundled example models."""
+    _configure_logging()
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    if examples not in ("all", "minimal", "none"):
+        raise typer.BadParameter("--examples is all, minimal or none")
+    asyncio.run(serve_platform(settings, host, port, examples, worker, console))
+
+
+@app.command("worker")
+def worker_command(
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Predictions run at once.")] = 1,
+) -> None:
+    """Join a mimeo server as a worker: claim predictions and run them here."""
+    _configure_logging()
+    settings = Settings()
+    worker_token = _require_token(token)
+
+    async def run() -> None:
+        api = WorkerAPI(server, worker_token, new_worker_id())
+        pool = InstancePool(
+            settings.data_dir / "worker", EnvironmentBuilder(settings.resolved_env_dir), api.archive
+        )
+        await Director(api, pool, concurrency).run()
+
+    asyncio.run(run())
+
+
+@app.command()
+def push(
+    directory: Annotated[Path, typer.Argument(help="Model directory with cog.yaml.")],
+    model: Annotated[str, typer.Option("--model", help="owner/name to push to.")],
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: TokenOption = None,
+) -> None:
+    """Build a model directory's environment and push it as a new version."""
+    ref = ModelRef.parse(model)
+    api_token = _require_token(token)
+    builder = EnvironmentBuilder(Settings().resolved_env_dir)
+
+    async def run() -> dict[str, Any]:
+        async with _client(server, api_token) as client:
+            return await push_model(directory.resolve(), ref, client, builder, console)
+
+    try:
+        version = asyncio.run(run())
+    except (PushFailed, MimeoError, httpx.HTTPError) as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from error
+    out.print(f"{ref.full_name}:{version['id']}")
+
+
+@app.command()
+def predict(
+    directory: Annotated[Path, typer.Argument(help="Model directory with cog.yaml.")] = Path("."),
+    inputs: InputOption = None,
+) -> None:
+    """Run a model directory once, locally, without a server (like `cog predict`)."""
+    builder = EnvironmentBuilder(Settings().resolved_env_dir)
+    try:
+        result = asyncio.run(predict_locally(directory.resolve(), inputs or [], builder, console))
+    except SetupFailed as error:
+        console.print(f"[red]setup failed:[/] {error.detail}\n{error.logs}", markup=False)
+        raise typer.Exit(1) from error
+    except MimeoError as error:
+        console.print(f"[red]{error.detail}[/]")
+        raise typer.Exit(1) from error
+    if result.status != "succeeded":
+        console.print(f"[red]prediction {result.status}:[/] {result.error}")
+        raise typer.Exit(1)
+    show_output(out, result.output)
+
+
+@app.command()
+def run(
+    model: Annotated[str, typer.Argument(help="owner/name or owner/name:version")],
+    inputs: InputOption = None,
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: TokenOption = None,
+) -> None:
+    """Run a model on a mimeo server and print its output."""
+    ref = ModelRef.parse(model)
+    api_token = _require_token(token)
+
+    async def call() -> dict[str, Any]:
+        async with _client(server, api_token) as client:
+            if ref.version:
+                schema = (
+                    await client.get(f"/v1/models/{ref.owner}/{ref.name}/versions/{ref.version}")
+                ).json()
+            else:
+                schema = (await client.get(f"/v1/models/{ref.owner}/{ref.name}")).json().get(
+                    "latest_version"
+                ) or {}
+            payload = parse_inputs(inputs or [], schema.get("openapi_schema"))
+            path, body = (
+                ("/v1/predictions", {"version": str(ref), "input": payload})
+                if ref.version
+                else (f"/v1/models/{ref.owner}/{ref.name}/predictions", {"input": payload})
+            )
+            response = await client.post(path, json=body, headers={"Prefer": "wait=60"})
+            prediction: dict[str, Any] = response.json()
+            if response.status_code >= 400:
+                raise MimeoError(prediction.get("detail", response.text))
+            while prediction["status"] in ("starting", "processing"):
+                await asyncio.sleep(0.5)
+                prediction = (await client.get(prediction["urls"]["get"])).json()
+            return prediction
+
+    started = time.monotonic()
+    try:
+        prediction = asyncio.run(call())
+    except (MimeoError, httpx.HTTPError) as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from error
+    if prediction.get("logs"):
+        console.print(prediction["logs"].rstrip("\n"), style="dim", markup=False)
+    if prediction["status"] != "succeeded":
+        console.print(f"[red]prediction {prediction['status']}:[/] {prediction.get('error')}")
+        raise typer.Exit(1)
+    show_output(out, prediction["output"])
+    console.print(f"[dim]{prediction['id']} in {time.monotonic() - started:.2f} s[/]")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,37 @@
+"""Show a prediction's output in a terminal; ``data:`` files are written to disk like cog does."""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+
+def save_data_uri(uri: str, stem: str) -> Path:
+    header, _, payload = uri.partition(",")
+    content_type = header.removeprefix("data:").split(";")[0]
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    target = Path(f"{stem}{extension}")
+    target.write_bytes(base64.b64decode(payload))
+    return target
+
+
+def show_output(console: Console, output: Any) -> None:
+    if isinstance(output, str) and output.startswith("data:"):
+        console.print(f"Written to {save_data_uri(output, 'output')}")
+    elif isinstance(output, list) and any(
+        isinstance(o, str) and o.startswith("data:") for o in output
+    ):
+        for index, item in enumerate(output):
+            if isinstance(item, str) and item.startswith("data:"):
+                console.print(f"Written to {save_data_uri(item, f'output.{index}')}")
+            else:
+                console.print(item)
+    elif isinstance(output, str):
+        console.print(output, markup=False, highlight=False)
+    else:
+        console.print_json(json.dumps(output))

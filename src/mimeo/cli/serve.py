@@ -1,0 +1,146 @@
+"""``mimeo serve``: the API, a local worker and the bundled examples, in one process tree."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+import httpx
+import structlog
+import uvicorn
+from rich.console import Console
+
+from mimeo.api.app import create_app
+from mimeo.api.context import AppContext
+from mimeo.cli.push import PushFailed, push_model
+from mimeo.core.errors import MimeoError
+from mimeo.core.identifiers import ModelRef
+from mimeo.core.ids import new_api_token, new_worker_id
+from mimeo.events import EventBus
+from mimeo.queue import PredictionQueue
+from mimeo.runtime.environment import EnvironmentBuilder
+from mimeo.settings import Settings
+from mimeo.storage import LocalBlobStore
+from mimeo.store.store import Store
+from mimeo.worker.api_client import WorkerAPI
+from mimeo.worker.director import Director
+from mimeo.worker.pool import InstancePool
+
+log = structlog.get_logger()
+EXAMPLES_OWNER = "examples"
+MINIMAL_EXAMPLES = ("hello-world", "image-filter")
+
+
+def examples_dir() -> Path:
+    """Examples sit beside ``src/`` in a checkout; ``MIMEO_EXAMPLES_DIR`` points elsewhere."""
+    configured = os.environ.get("MIMEO_EXAMPLES_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[3] / "examples"
+
+
+def bootstrap_token(settings: Settings) -> str:
+    """The first account's token: fixed by the environment, else made once and kept."""
+    if settings.bootstrap_token:
+        return settings.bootstrap_token
+    token_file = settings.data_dir / "api-token"
+    if token_file.is_file():
+        return token_file.read_text().strip()
+    token = new_api_token()
+    token_file.write_text(token)
+    token_file.chmod(0o600)
+    return token
+
+
+async def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    examples: str,
+    run_worker: bool,
+    console: Console,
+) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = await Store.open(settings.resolved_database_url)
+    token = bootstrap_token(settings)
+    account = await store.accounts.ensure(settings.bootstrap_username, token)
+    bus = EventBus()
+    context = AppContext(
+        settings=settings,
+        store=store,
+        queue=PredictionQueue(store.engine, lease_seconds=settings.lease_seconds),
+        bus=bus,
+        blobs=LocalBlobStore(settings.data_dir / "blobs"),
+        worker_token=settings.worker_token or secrets.token_urlsafe(32),
+    )
+    app = create_app(context)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    )
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    builder = EnvironmentBuilder(settings.resolved_env_dir)
+
+    director: Director | None = None
+    if run_worker:
+        worker_api = WorkerAPI(
+            "http://mimeo.internal",
+            context.worker_token,
+            new_worker_id(),
+            transport=httpx.ASGITransport(app=app),
+        )
+        pool = InstancePool(settings.data_dir / "worker", builder, worker_api.archive)
+        director = Director(worker_api, pool)
+
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            await serving
+            return
+        await asyncio.sleep(0.02)
+    worker_task = asyncio.create_task(director.run()) if director else None
+    console.print(f"mimeo is listening on [bold]{url}[/] (account [bold]{account.username}[/])")
+    try:
+        await push_examples(url, token, examples, builder, console)
+        console.print(
+            "\n[bold green]mimeo is ready.[/]\n"
+            f"  export REPLICATE_BASE_URL={url}\n"
+            f"  export REPLICATE_API_TOKEN={token}\n"
+            "  python -c 'import replicate; "
+            'print(replicate.run("examples/hello-world", input={"text": "mimeo"}))\'\n'
+        )
+        await serving
+    finally:
+        if director is not None and worker_task is not None:
+            director.drain()
+            worker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker_task
+            await director.pool.close()
+        await store.close()
+
+
+async def push_examples(
+    url: str, token: str, which: str, builder: EnvironmentBuilder, console: Console
+) -> None:
+    if which == "none":
+        return
+    root = examples_dir()
+    if not root.is_dir():
+        console.print(f"[yellow]no examples at {root}; skipping them[/]")
+        return
+    names = sorted(p.name for p in root.iterdir() if (p / "cog.yaml").is_file())
+    if which == "minimal":
+        names = [n for n in names if n in MINIMAL_EXAMPLES]
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        for name in names:
+            try:
+                await push_model(
+                    root / name, ModelRef(EXAMPLES_OWNER, name), client, builder, console
+                )
+            except (PushFailed, MimeoError, httpx.HTTPError) as error:
+                console.print(f"[red]✗ could not push example {name}:[/] {error}")

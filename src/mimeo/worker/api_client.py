@@ -1,0 +1,59 @@
+"""The worker's side of the ``/internal`` protocol; the transport is a seam for tests."""
+
+from __future__ import annotations
+
+import httpx
+
+from mimeo.core.errors import MimeoError
+from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer
+
+
+class LeaseGone(MimeoError):
+    """The API no longer holds this prediction for us (expired, recovered or finished)."""
+
+    status = 409
+    title = "Lease lost"
+
+
+class WorkerAPI:
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        worker_id: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.worker_id = worker_id
+        self._client = httpx.AsyncClient(
+            base_url=server.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(30.0, read=90.0),
+            transport=transport,
+        )
+
+    async def claim(self, wait_seconds: float) -> Job | None:
+        body = ClaimRequest(worker_id=self.worker_id, wait_seconds=wait_seconds)
+        response = await self._client.post("/internal/v1/claim", json=body.model_dump())
+        if response.status_code == 204:
+            return None
+        response.raise_for_status()
+        return Job.model_validate_json(response.content)
+
+    async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
+        response = await self._client.post(
+            f"/internal/v1/predictions/{prediction_id}/report",
+            content=report.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
+        if response.status_code == 409:
+            raise LeaseGone(response.json().get("detail", "lease lost"))
+        response.raise_for_status()
+        return ReportAnswer.model_validate_json(response.content)
+
+    async def archive(self, version_id: str) -> bytes:
+        response = await self._client.get(f"/internal/v1/versions/{version_id}/archive")
+        response.raise_for_status()
+        return response.content
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,80 @@
+"""What a running prediction has produced since the last report, ready to send as one batch."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from mimeo.core.protocol import Outcome, Report
+from mimeo.runtime.cog_events import CogEvent, Completed, Log, Metric, OutputChunk, Started
+
+
+@dataclass
+class Relay:
+    worker_id: str
+    iterator_output: bool
+    started: bool = False
+    logs: list[str] = field(default_factory=list)
+    chunks: list[Any] = field(default_factory=list)
+    output_dirty: bool = False
+    outcome: Outcome | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+    _started_sent: bool = False
+
+    def add(self, event: CogEvent) -> None:
+        self.changed.set()
+        if isinstance(event, Started):
+            self.started = True
+        elif isinstance(event, Log):
+            self.logs.append(event.text)
+        elif isinstance(event, Metric) and isinstance(event.value, int | float):
+            self.metrics[event.name] = float(event.value)
+        elif isinstance(event, OutputChunk) and self.iterator_output:
+            self.chunks.append(event.chunk)
+            self.output_dirty = True
+        elif isinstance(event, Completed):
+            self.started = True
+            output = event.output
+            if self.iterator_output and output is None:
+                output = list(self.chunks)
+            self.finished.set()
+            self.outcome = Outcome(
+                status=_terminal(event.status),
+                output=output,
+                error=event.error,
+                metrics={**self.metrics, **event.metrics},
+            )
+
+    def fail(self, error: str, logs: str = "") -> None:
+        self.changed.set()
+        if logs:
+            self.logs.append(logs if logs.endswith("\n") else logs + "\n")
+        self.finished.set()
+        self.outcome = Outcome(status="failed", error=error, metrics=self.metrics)
+
+    def take(self) -> Report:
+        """The batch to send now; what it holds is not sent again."""
+        report = Report(
+            worker_id=self.worker_id,
+            started=self.started and not self._started_sent,
+            logs="".join(self.logs),
+            output=list(self.chunks) if self.output_dirty else None,
+            has_output=self.output_dirty,
+            outcome=self.outcome,
+        )
+        self._started_sent = self._started_sent or report.started
+        self.changed.clear()
+        self.logs.clear()
+        self.output_dirty = False
+        return report
+
+    @property
+    def dirty(self) -> bool:
+        return (self.started and not self._started_sent) or bool(self.logs) or self.output_dirty
+
+
+def _terminal(status: str) -> Any:
+    return status if status in ("succeeded", "failed", "canceled") else "failed"
