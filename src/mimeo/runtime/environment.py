@@ -61,7 +61,7 @@ class EnvironmentBuilder:
         python: str | None = None,
         uv_cache_dir: Path | None = None,
     ) -> None:
-        self.cache_dir = cache_dir
+        self.cache_dir = cache_dir.resolve()
         self.uv_cache_dir = uv_cache_dir
         self.pip_config = pip_config if pip_config is not None else read_pip_config()
         self.python = python or sys.executable

@@ -1,0 +1,3 @@
+from mimeo.cli import main
+
+main()
