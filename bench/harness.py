@@ -50,9 +50,21 @@ def mimeo_server(env_dir: Path) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="mimeo-bench-") as data_dir:
         env = {**os.environ, "MIMEO_BOOTSTRAP_TOKEN": TOKEN, "MIMEO_ENV_DIR": str(env_dir)}
         process = subprocess.Popen(
-            [sys.executable, "-m", "mimeo", "serve", "--port", str(port), "--data-dir", data_dir,
-             "--examples", "none"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "mimeo",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                data_dir,
+                "--examples",
+                "none",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -71,7 +83,20 @@ def mimeo_server(env_dir: Path) -> Iterator[str]:
 
 def push(url: str, model_dir: Path, model: str, env_dir: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "mimeo", "push", str(model_dir), "--model", model,
-         "--server", url, "--token", TOKEN],
-        check=True, stdout=subprocess.DEVNULL, env={**os.environ, "MIMEO_ENV_DIR": str(env_dir)},
+        [
+            sys.executable,
+            "-m",
+            "mimeo",
+            "push",
+            str(model_dir),
+            "--model",
+            model,
+            "--server",
+            url,
+            "--token",
+            TOKEN,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "MIMEO_ENV_DIR": str(env_dir)},
     )

@@ -43,8 +43,9 @@ def bare_cog(model_dir: Path, env_dir: Path, n: int) -> Latency:
     async def start() -> CogInstance:
         prepared = await prepare(model_dir, EnvironmentBuilder(env_dir))
         assert prepared.config.predict
-        instance = CogInstance(model_dir, prepared.environment, prepared.config.predict,
-                               model_dir / "cog.log")
+        instance = CogInstance(
+            model_dir, prepared.environment, prepared.config.predict, model_dir / "cog.log"
+        )
         await instance.start()
         return instance
 
@@ -71,10 +72,16 @@ def bare_cog(model_dir: Path, env_dir: Path, n: int) -> Latency:
 def through_mimeo(model_dir: Path, env_dir: Path, n: int) -> Latency:
     with mimeo_server(env_dir) as url:
         push(url, model_dir, "bench/echo", env_dir)
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"},
-                          timeout=70) as client:
-            return measure(client, "/v1/models/bench/echo/predictions",
-                           {"input": {"text": "hi"}}, n, {"Prefer": "wait"})
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=70
+        ) as client:
+            return measure(
+                client,
+                "/v1/models/bench/echo/predictions",
+                {"input": {"text": "hi"}},
+                n,
+                {"Prefer": "wait"},
+            )
 
 
 def main() -> None:
@@ -90,8 +97,10 @@ def main() -> None:
     print(f"{'':22}{'p50 ms':>10}{'p99 ms':>10}")
     print(f"{'bare Cog (coglet)':22}{cog.p50 * 1e3:10.2f}{cog.p99 * 1e3:10.2f}")
     print(f"{'mimeo Prefer: wait':22}{mimeo.p50 * 1e3:10.2f}{mimeo.p99 * 1e3:10.2f}")
-    print(f"ratio mimeo/Cog: p50 {mimeo.p50 / cog.p50:.2f}x  p99 {mimeo.p99 / cog.p99:.2f}x "
-          f"(target p50 <= 1.5x)")
+    print(
+        f"ratio mimeo/Cog: p50 {mimeo.p50 / cog.p50:.2f}x  p99 {mimeo.p99 / cog.p99:.2f}x "
+        f"(target p50 <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":

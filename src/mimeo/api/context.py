@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from mimeo.events import EventBus
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
 from mimeo.storage import LocalBlobStore
+from mimeo.store.records import Account
 from mimeo.store.store import Store
+
+TOKEN_CACHE_SECONDS = 10.0
+
+
+class TokenCache:
+    """Recently seen tokens, so the hot path skips a database read; a revoked token stops
+    working within ``TOKEN_CACHE_SECONDS``."""
+
+    def __init__(self, seconds: float = TOKEN_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, tuple[Account, float]] = {}
+
+    def get(self, token: str) -> Account | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[1] < time.monotonic():
+            self._entries.pop(token, None)
+            return None
+        return entry[0]
+
+    def put(self, token: str, account: Account) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[token] = (account, time.monotonic() + self.seconds)
 
 
 @dataclass
@@ -19,3 +44,4 @@ class AppContext:
     bus: EventBus
     blobs: LocalBlobStore
     worker_token: str
+    tokens: TokenCache = field(default_factory=TokenCache)

@@ -33,7 +33,11 @@ async def get_account(request: Request, context: ContextDep) -> Account:
     token = bearer_token(request)
     if token is None:
         raise Unauthenticated("You did not pass an authentication token")
-    account = await context.store.accounts.by_token(token)
+    account = context.tokens.get(token)
+    if account is None:
+        account = await context.store.accounts.by_token(token)
+        if account is not None:
+            context.tokens.put(token, account)
     if account is None:
         raise Unauthenticated("You did not pass a valid authentication token")
     return account

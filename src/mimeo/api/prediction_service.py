@@ -48,7 +48,9 @@ async def create_prediction(
         await context.bus.work_available()
         if subscription is None or wait is None:
             return prediction
-        await context.bus.wait_terminal(subscription, wait)
+        event = await context.bus.wait_terminal(subscription, wait)
+        if event is not None and isinstance(event.snapshot, Prediction):
+            return event.snapshot
         return await context.store.predictions.get(prediction_id)
     finally:
         if subscription is not None:

@@ -23,7 +23,7 @@ async def sweep_once(context: AppContext) -> int:
             status=prediction.status.value,
             attempts=prediction.attempts,
         )
-        context.bus.publish(PredictionEvent(prediction.id, prediction.status))
+        context.bus.publish(PredictionEvent(prediction.id, prediction.status, prediction))
     if any(p.status == PredictionStatus.STARTING for p in changed):
         await context.bus.work_available()
     return len(changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -118,7 +119,11 @@ def worker_command(
         pool = InstancePool(
             settings.data_dir / "worker", EnvironmentBuilder(settings.resolved_env_dir), api.archive
         )
-        await Director(api, pool, concurrency).run()
+        director = Director(api, pool, concurrency)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, director.drain)
+        await director.run()
 
     asyncio.run(run())
 

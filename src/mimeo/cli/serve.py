@@ -6,12 +6,16 @@ import asyncio
 import contextlib
 import os
 import secrets
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import structlog
 import uvicorn
 from rich.console import Console
+from uvicorn.server import HANDLED_SIGNALS
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
@@ -32,6 +36,24 @@ from mimeo.worker.pool import InstancePool
 log = structlog.get_logger()
 EXAMPLES_OWNER = "examples"
 MINIMAL_EXAMPLES = ("hello-world", "image-filter")
+
+
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT once it has stopped, which would end the process before
+    the worker stops its model instances (they run in their own process groups and would be
+    orphaned). Here the signal only asks for shutdown; ``serve`` then cleans up and returns."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def examples_dir() -> Path:
@@ -77,7 +99,7 @@ async def serve(
         worker_token=settings.worker_token or secrets.token_urlsafe(32),
     )
     app = create_app(context)
-    server = uvicorn.Server(
+    server = EmbeddedServer(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     )
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"

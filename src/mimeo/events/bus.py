@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mimeo.core.status import PredictionStatus, is_terminal
@@ -12,9 +12,12 @@ from mimeo.core.status import PredictionStatus, is_terminal
 
 @dataclass(frozen=True)
 class PredictionEvent:
+    """``snapshot`` is the prediction as it stood after the change, when the publisher has it:
+    a waiter can answer from it without reading the database again."""
+
     prediction_id: str
     status: PredictionStatus
-    data: dict[str, Any] = field(default_factory=dict)
+    snapshot: Any = None
 
     @property
     def terminal(self) -> bool:
@@ -43,18 +46,20 @@ class EventBus:
             if not subscribers:
                 del self._subscribers[prediction_id]
 
-    async def wait_terminal(self, queue: asyncio.Queue[PredictionEvent], timeout: float) -> bool:
-        """Wait on a subscription until a terminal event arrives; False when time runs out."""
+    async def wait_terminal(
+        self, queue: asyncio.Queue[PredictionEvent], timeout: float
+    ) -> PredictionEvent | None:
+        """Wait on a subscription for a terminal event; None when time runs out."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while (remaining := deadline - loop.time()) > 0:
             try:
                 event = await asyncio.wait_for(queue.get(), remaining)
             except TimeoutError:
-                return False
+                return None
             if event.terminal:
-                return True
-        return False
+                return event
+        return None
 
     async def work_available(self) -> None:
         """Wake workers waiting in a long-poll claim."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, select, update
@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mimeo.core.errors import Conflict, InvalidTransition
 from mimeo.core.leases import LEASE_SECONDS, Fail, lease_expiry, on_lost_lease
 from mimeo.core.status import TERMINAL, PredictionStatus, sources_of
-from mimeo.store.records import Prediction
-from mimeo.store.tables import predictions
+from mimeo.store.records import Prediction, as_utc
+from mimeo.store.tables import models, predictions
 
 Clock = Callable[[], datetime]
 
@@ -121,29 +121,65 @@ class PredictionQueue:
         logs: str = "",
         metrics: dict[str, Any] | None = None,
     ) -> Prediction:
+        """End a leased prediction in one transaction: status, result, metrics, lease released.
+
+        ``predict_time`` comes from the model server when it reports one; ``total_time`` is
+        measured here from creation.
+        """
         if status not in TERMINAL:
             raise InvalidTransition(f"{status} is not a terminal status")
         now = self._clock()
-        current = await self._get(prediction_id)
-        started = current.started_at or now
-        values: dict[str, Any] = {
-            "output": output,
-            "error": error,
-            "completed_at": now,
-            "started_at": started,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "metrics": {
-                **current.metrics,
-                **(metrics or {}),
-                "total_time": (now - current.created_at).total_seconds(),
-            },
-        }
-        if "predict_time" not in values["metrics"]:
-            values["metrics"]["predict_time"] = (now - started).total_seconds()
-        if logs:
-            values["logs"] = predictions.c.logs + logs
-        return await self._transition(prediction_id, worker_id, status, values)
+        async with self._engine.begin() as conn:
+            current = (
+                await conn.execute(
+                    select(
+                        predictions.c.created_at,
+                        predictions.c.started_at,
+                        predictions.c.metrics,
+                    ).where(predictions.c.id == prediction_id)
+                )
+            ).first()
+            if current is None:
+                raise LeaseLost(f"Prediction {prediction_id} does not exist")
+            reported = {**(current.metrics or {}), **(metrics or {})}
+            predict_time = float(reported.get("predict_time", 0.0))
+            started = as_utc(current.started_at) or now - timedelta(seconds=predict_time)
+            created = as_utc(current.created_at) or now
+            reported.setdefault("predict_time", (now - started).total_seconds())
+            reported["total_time"] = (now - created).total_seconds()
+            values: dict[str, Any] = {
+                "status": status,
+                "output": output,
+                "error": error,
+                "completed_at": now,
+                "started_at": started,
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "metrics": reported,
+            }
+            if logs:
+                values["logs"] = predictions.c.logs + logs
+            row = (
+                await conn.execute(
+                    update(predictions)
+                    .where(
+                        predictions.c.id == prediction_id,
+                        predictions.c.lease_owner == worker_id,
+                        predictions.c.status.in_(list(sources_of(status))),
+                    )
+                    .values(**values)
+                    .returning(predictions)
+                )
+            ).first()
+            if row is None:
+                raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+            owner, _, name = row.model.partition("/")
+            await conn.execute(
+                update(models)
+                .where(models.c.owner == owner, models.c.name == name)
+                .values(run_count=models.c.run_count + 1)
+            )
+        return Prediction.from_row(row)
 
     async def cancel(self, prediction_id: str) -> Prediction:
         """Cancel: a queued prediction ends now; a running one is flagged for its worker."""

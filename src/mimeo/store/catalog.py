@@ -201,15 +201,6 @@ class CatalogRepository:
                 update(models).where(models.c.id == model.id).values(latest_version_id=newest)
             )
 
-    async def count_run_of(self, full_name: str) -> None:
-        owner, _, name = full_name.partition("/")
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(models)
-                .where(models.c.owner == owner, models.c.name == name)
-                .values(run_count=models.c.run_count + 1)
-            )
-
     async def _version_row(self, conn: AsyncConnection, model_id: int, version_id: str) -> Any:
         return (
             await conn.execute(

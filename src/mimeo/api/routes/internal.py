@@ -59,8 +59,7 @@ async def report(prediction_id: str, body: Report, context: ContextDep) -> Repor
             logs=body.logs,
             metrics=outcome.metrics,
         )
-        await context.store.catalog.count_run_of(prediction.model)
-        context.bus.publish(PredictionEvent(prediction_id, prediction.status))
+        context.bus.publish(PredictionEvent(prediction_id, prediction.status, prediction))
     elif body.logs or body.has_output or not body.started:
         prediction = await queue.progress(
             prediction_id,
@@ -69,7 +68,7 @@ async def report(prediction_id: str, body: Report, context: ContextDep) -> Repor
             output=body.output,
             has_output=body.has_output,
         )
-        context.bus.publish(PredictionEvent(prediction_id, prediction.status))
+        context.bus.publish(PredictionEvent(prediction_id, prediction.status, prediction))
     assert prediction is not None
     return ReportAnswer(cancel_requested=prediction.cancel_requested)
 

@@ -79,5 +79,5 @@ async def cancel(
     """Idempotent: cancelling an ended prediction returns it unchanged."""
     updated = await context.queue.cancel(prediction.id)
     if updated.status.value == "canceled":
-        context.bus.publish(PredictionEvent(updated.id, updated.status))
+        context.bus.publish(PredictionEvent(updated.id, updated.status, updated))
     return prediction_json(updated, base_url(request))
