@@ -71,6 +71,8 @@ def prediction_json(prediction: Prediction, base: str) -> dict[str, Any]:
 
 def page_json(page: Page[Any], url: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     def link(cursor: Cursor | None) -> str | None:
-        return None if cursor is None else f"{url}?cursor={cursor.encode()}"
+        if cursor is None:
+            return None
+        return f"{url}{'&' if '?' in url else '?'}cursor={cursor.encode()}"
 
     return {"next": link(page.next), "previous": link(page.previous), "results": items}

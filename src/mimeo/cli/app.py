@@ -35,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)
 
 ServerOption = Annotated[
     str, typer.Option("--server", envvar="MIMEO_SERVER", help="The mimeo server to talk to.")

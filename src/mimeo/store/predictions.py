@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
-from mimeo.core.pagination import Cursor, Page
+from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
 from mimeo.store.paging import fetch_page
 from mimeo.store.records import Prediction
 from mimeo.store.tables import predictions
@@ -36,7 +36,9 @@ class PredictionRepository:
             raise NotFound(f"Prediction {prediction_id} not found")
         return Prediction.from_row(row)
 
-    async def list_for_account(self, account_id: int, cursor: Cursor | None) -> Page[Prediction]:
+    async def list_for_account(
+        self, account_id: int, cursor: Cursor | None, page_size: int = PAGE_SIZE
+    ) -> Page[Prediction]:
         async with self._engine.connect() as conn:
             return await fetch_page(
                 conn,
@@ -45,4 +47,5 @@ class PredictionRepository:
                 predictions.c.id,
                 cursor,
                 Prediction.from_row,
+                page_size,
             )

@@ -26,6 +26,8 @@ from mimeo.worker.relay import Relay
 log = structlog.get_logger()
 REPORT_INTERVAL_SECONDS = 0.1
 CLAIM_WAIT_SECONDS = 20.0
+MAX_HEARTBEAT_SECONDS = 1.0
+CANCEL_GRACE_SECONDS = 5.0
 
 
 class Director:
@@ -70,6 +72,9 @@ class Director:
             relay.iterator_output = running.slot.iterator_output
             if cold:
                 relay.metrics["setup_time"] = time.monotonic() - began
+            if running.cancel_requested:
+                relay.cancel("canceled before the model started it")
+                return
             async for event in running.slot.instance.predict(job.prediction_id, job.input):
                 relay.add(event)
         except SetupFailed as error:
@@ -85,8 +90,14 @@ class Director:
             log.exception("worker.job_crashed", prediction_id=job.prediction_id)
             relay.fail(f"mimeo worker error: {type(error).__name__}: {error}")
         finally:
+            if running.stopped_for_cancel:
+                relay.cancel("the model did not stop when asked, so its instance was stopped")
+                if running.slot is not None:
+                    await self.pool.discard(running.slot)
+                    running.slot = None
             if relay.outcome is None:
                 relay.fail("the model server ended the prediction without a result")
+            running.settle()
             await reporter
             if running.slot is not None:
                 self.pool.release(running.slot)
@@ -94,7 +105,7 @@ class Director:
     async def _report_until_done(self, running: RunningJob, relay: Relay) -> None:
         """Flush batches until the outcome is sent; relay a cancel request to the instance."""
         job = running.job
-        heartbeat = job.lease_seconds / 3
+        heartbeat = min(job.lease_seconds / 3, MAX_HEARTBEAT_SECONDS)
         cancel_sent = False
         while True:
             with contextlib.suppress(TimeoutError):
@@ -122,10 +133,29 @@ class Director:
 
 
 class RunningJob:
+    """Cog's servers only ask a predictor to stop; one that ignores the request (a sync
+    predictor in a blocking call) has its instance stopped after a grace period."""
+
     def __init__(self, job: Job) -> None:
         self.job = job
         self.slot: Slot | None = None
+        self.stopped_for_cancel = False
+        self.cancel_requested = False
+        self._enforcer: asyncio.Task[None] | None = None
 
     async def cancel(self) -> None:
+        self.cancel_requested = True
         if self.slot is not None:
             await self.slot.instance.cancel(self.job.prediction_id)
+            self._enforcer = asyncio.create_task(self._stop_after_grace(self.slot))
+
+    async def _stop_after_grace(self, slot: Slot) -> None:
+        await asyncio.sleep(CANCEL_GRACE_SECONDS)
+        if self.slot is slot:
+            log.warning("prediction.cancel_forced", prediction_id=self.job.prediction_id)
+            self.stopped_for_cancel = True
+            await slot.instance.stop(grace_seconds=1.0)
+
+    def settle(self) -> None:
+        if self._enforcer is not None:
+            self._enforcer.cancel()

@@ -55,6 +55,12 @@ class Relay:
         self.finished.set()
         self.outcome = Outcome(status="failed", error=error, metrics=self.metrics)
 
+    def cancel(self, note: str) -> None:
+        self.changed.set()
+        self.logs.append(note + "\n")
+        self.finished.set()
+        self.outcome = Outcome(status="canceled", metrics=self.metrics)
+
     def take(self) -> Report:
         """The batch to send now; what it holds is not sent again."""
         report = Report(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from mimeo.api.deps import AccountDep, ContextDep, PredictionDep
@@ -15,7 +15,7 @@ from mimeo.api.serializers import page_json, prediction_json
 from mimeo.api.urls import base_url
 from mimeo.core.errors import NotFound
 from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
-from mimeo.core.pagination import Cursor
+from mimeo.core.pagination import PAGE_SIZE, Cursor
 from mimeo.events import PredictionEvent
 from mimeo.store.records import Model, Version
 
@@ -56,15 +56,19 @@ async def create(
 
 @router.get("")
 async def list_predictions(
-    request: Request, context: ContextDep, account: AccountDep, cursor: str | None = None
+    request: Request,
+    context: ContextDep,
+    account: AccountDep,
+    cursor: str | None = None,
+    page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE,
 ) -> dict[str, Any]:
+    """``page_size`` is a mimeo extension; Replicate pages by 100."""
     page = await context.store.predictions.list_for_account(
-        account.id, Cursor.decode(cursor) if cursor else None
+        account.id, Cursor.decode(cursor) if cursor else None, page_size
     )
     base = base_url(request)
-    return page_json(
-        page, f"{base}/v1/predictions", [prediction_json(p, base) for p in page.results]
-    )
+    url = f"{base}/v1/predictions" + ("" if page_size == PAGE_SIZE else f"?page_size={page_size}")
+    return page_json(page, url, [prediction_json(p, base) for p in page.results])
 
 
 @router.get("/{prediction_id}")
