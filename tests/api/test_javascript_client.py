@@ -1,0 +1,113 @@
+"""The unchanged official JavaScript client (npm ``replicate``) at the places where it differs
+from the Python one: a base URL ending in ``/v1``, ``Content-Type`` on every request, cancel with
+an empty JSON body, absolute ``next`` links, and ``run()`` with ``Prefer: wait``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, MimeoServer
+
+JS_DIR = ROOT / "tests" / "js"
+
+
+@pytest.fixture(scope="module")
+def node_client() -> Path:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("Node.js and npm are needed for the JavaScript client tests")
+    if not (JS_DIR / "node_modules" / "replicate").is_dir():
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--silent"],
+            cwd=JS_DIR,
+            check=True,
+            timeout=300,
+        )
+    return JS_DIR / "client.mjs"
+
+
+@pytest.fixture
+def js(node_client: Path, mimeo_server: MimeoServer) -> Callable[..., dict[str, Any]]:
+    def run(scenario: str, *args: str) -> dict[str, Any]:
+        result = subprocess.run(
+            [
+                "node",
+                str(node_client),
+                scenario,
+                f"{mimeo_server.url}/v1",
+                mimeo_server.token,
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        answer: dict[str, Any] = json.loads(result.stdout)
+        return answer
+
+    return run
+
+
+def test_js_run_returns_the_output(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    push_fixture("echo")
+
+    assert js("run", "fixtures/echo", '{"text": "from node"}') == {"output": "from node"}
+
+
+def test_js_create_cancel_get(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("sleep")
+
+    answer = js("lifecycle", version, '{"seconds": 20}')
+
+    assert answer["created"] == "starting"
+    assert answer["canceledId"] == answer["fetched"]
+
+
+def test_js_paginates_with_absolute_next_links(
+    js: Callable[..., dict[str, Any]], mimeo_server: MimeoServer, push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("echo")
+    with mimeo_server.http() as http:
+        made = [
+            http.post("/v1/predictions", json={"version": version, "input": {"text": "p"}}).json()
+            for _ in range(3)
+        ]
+
+    ids = js("pages")["ids"]
+
+    assert {p["id"] for p in made} <= set(ids)
+    assert len(ids) == len(set(ids))
+
+
+def test_js_models_get_and_versions(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("echo")
+
+    answer = js("model", "fixtures", "echo")
+
+    assert answer["latest"] == version
+    assert version in answer["versions"]
+
+
+def test_js_invalid_input_is_an_api_error_with_status_422(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("echo")
+
+    answer = js("invalid", version, '{"text": 12}')
+
+    assert answer["status"] == 422
+    assert "text" in answer["message"]

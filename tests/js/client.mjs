@@ -1,0 +1,44 @@
+// One scenario of the official JavaScript client against mimeo; prints its findings as JSON.
+// Usage: node client.mjs <scenario> <baseUrl ending in /v1> <token> [args...]
+import Replicate from "replicate";
+
+const [scenario, baseUrl, auth, ...args] = process.argv.slice(2);
+const replicate = new Replicate({ auth, baseUrl });
+
+const scenarios = {
+  async run() {
+    return { output: await replicate.run(args[0], { input: JSON.parse(args[1]) }) };
+  },
+  async lifecycle() {
+    const created = await replicate.predictions.create({
+      version: args[0],
+      input: JSON.parse(args[1]),
+    });
+    const canceled = await replicate.predictions.cancel(created.id);
+    const fetched = await replicate.predictions.get(created.id);
+    return { created: created.status, canceledId: canceled.id, fetched: fetched.id };
+  },
+  async pages() {
+    const ids = [];
+    for await (const page of replicate.paginate(replicate.predictions.list)) {
+      ids.push(...page.map((p) => p.id));
+      if (ids.length > 300) break;
+    }
+    return { ids };
+  },
+  async model() {
+    const model = await replicate.models.get(args[0], args[1]);
+    const versions = await replicate.models.versions.list(args[0], args[1]);
+    return { latest: model.latest_version.id, versions: versions.results.map((v) => v.id) };
+  },
+  async invalid() {
+    try {
+      await replicate.predictions.create({ version: args[0], input: JSON.parse(args[1]) });
+      return { status: null };
+    } catch (error) {
+      return { status: error.response?.status ?? null, message: String(error.message) };
+    }
+  },
+};
+
+console.log(JSON.stringify(await scenarios[scenario]()));
