@@ -19,6 +19,7 @@ from uvicorn.server import HANDLED_SIGNALS
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
+from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
@@ -29,7 +30,6 @@ from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.settings import Settings
 from mimeo.storage import LocalBlobStore
 from mimeo.store.store import Store
-from mimeo.worker.api_client import WorkerAPI
 from mimeo.worker.director import Director
 from mimeo.worker.pool import InstancePool
 
@@ -107,14 +107,9 @@ async def serve(
 
     director: Director | None = None
     if run_worker:
-        worker_api = WorkerAPI(
-            "http://mimeo.internal",
-            context.worker_token,
-            new_worker_id(),
-            transport=httpx.ASGITransport(app=app),
-        )
-        pool = InstancePool(settings.data_dir / "worker", builder, worker_api.archive)
-        director = Director(worker_api, pool)
+        channel = InProcessWorkerChannel(context, new_worker_id())
+        pool = InstancePool(settings.data_dir / "worker", builder, channel.archive)
+        director = Director(channel, pool)
 
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -35,7 +35,7 @@ class Cursor:
             padded = text + "=" * (-len(text) % 4)
             created_at, id_, forward = json.loads(base64.urlsafe_b64decode(padded))
             return cls(datetime.fromisoformat(created_at), str(id_), bool(forward))
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, RecursionError) as error:
             raise InvalidRequest(f"invalid cursor {text!r}") from error
 
 

@@ -11,6 +11,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mimeo.core.errors import InvalidRequest
 
 
+class _CogYamlLoader(yaml.SafeLoader):
+    """Floats stay text, as Cog's Go parser keeps them: ``python_version: 3.10`` is "3.10"."""
+
+
+_CogYamlLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def parse_cog_yaml(text: str | bytes) -> dict[str, Any]:
+    raw = yaml.load(text, Loader=_CogYamlLoader) or {}
+    if not isinstance(raw, dict):
+        raise yaml.YAMLError("cog.yaml must be a mapping")
+    return raw
+
+
 class BuildConfig(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -48,8 +65,7 @@ class CogConfig(BaseModel):
         if not path.is_file():
             raise InvalidRequest(f"{model_dir} has no cog.yaml")
         try:
-            raw = yaml.safe_load(path.read_text()) or {}
-            config = cls.model_validate(raw)
+            config = cls.model_validate(parse_cog_yaml(path.read_text()))
         except (yaml.YAMLError, ValidationError) as error:
             raise InvalidRequest(f"{path} is not a valid cog.yaml: {error}") from error
         if not config.predict:

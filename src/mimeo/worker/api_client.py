@@ -1,6 +1,12 @@
-"""The worker's side of the ``/internal`` protocol; the transport is a seam for tests."""
+"""The worker's side of the ``/internal`` protocol.
+
+``WorkerChannel`` is what the director needs; ``WorkerAPI`` speaks it over HTTP to a remote
+API, and ``mimeo serve`` gives its own worker a direct, in-process channel.
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import httpx
 
@@ -13,6 +19,27 @@ class LeaseGone(MimeoError):
 
     status = 409
     title = "Lease lost"
+
+
+class ChannelError(MimeoError):
+    """The API could not be reached or could not answer now; the worker retries."""
+
+    status = 503
+    title = "API unavailable"
+
+
+class WorkerChannel(Protocol):
+    worker_id: str
+
+    async def claim(self, wait_seconds: float) -> Job | None: ...
+
+    async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
+        """Raises ``LeaseGone`` when the prediction is no longer this worker's."""
+        ...
+
+    async def archive(self, version_id: str) -> bytes: ...
+
+    async def close(self) -> None: ...
 
 
 class WorkerAPI:

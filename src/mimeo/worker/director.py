@@ -19,7 +19,7 @@ import structlog
 from mimeo.core.errors import MimeoError
 from mimeo.core.protocol import Job
 from mimeo.runtime.instance import InstanceDied, SetupFailed
-from mimeo.worker.api_client import LeaseGone, WorkerAPI
+from mimeo.worker.api_client import ChannelError, LeaseGone, WorkerChannel
 from mimeo.worker.pool import InstancePool, Slot
 from mimeo.worker.relay import Relay
 
@@ -31,7 +31,7 @@ CANCEL_GRACE_SECONDS = 5.0
 
 
 class Director:
-    def __init__(self, api: WorkerAPI, pool: InstancePool, concurrency: int = 1) -> None:
+    def __init__(self, api: WorkerChannel, pool: InstancePool, concurrency: int = 1) -> None:
         self.api = api
         self.pool = pool
         self.concurrency = concurrency
@@ -53,7 +53,7 @@ class Director:
             try:
                 job = await self.api.claim(CLAIM_WAIT_SECONDS)
                 backoff = 0.5
-            except (httpx.HTTPError, ValueError) as error:
+            except (httpx.HTTPError, ChannelError, ValueError) as error:
                 log.warning("worker.claim_failed", error=str(error))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -117,7 +117,7 @@ class Director:
                 log.warning("lease.lost", prediction_id=job.prediction_id)
                 await running.cancel()
                 return
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, ChannelError) as error:
                 log.warning("worker.report_failed", error=str(error))
                 relay.changed.set()
                 await asyncio.sleep(0.5)

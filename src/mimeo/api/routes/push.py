@@ -20,7 +20,7 @@ from mimeo.api.serializers import version_json
 from mimeo.core.errors import InvalidRequest, PayloadTooLarge
 from mimeo.core.identifiers import check_name
 from mimeo.runtime.archive import SCHEMA_PATH, archive_id, read_member
-from mimeo.runtime.cog_config import CogConfig
+from mimeo.runtime.cog_config import CogConfig, parse_cog_yaml
 from mimeo.runtime.environment import COG_VERSION
 
 router = APIRouter(prefix="/v1/models", tags=["push"])
@@ -42,7 +42,7 @@ async def push_version(
     version_id = archive_id(archive)
     try:
         schema = json.loads(read_member(archive, SCHEMA_PATH))
-        config = CogConfig.model_validate(yaml.safe_load(read_member(archive, "cog.yaml")) or {})
+        config = CogConfig.model_validate(parse_cog_yaml(read_member(archive, "cog.yaml")))
     except (ValueError, yaml.YAMLError) as error:
         raise InvalidRequest(f"the archive's cog.yaml or schema is unreadable: {error}") from error
     if not config.predict:

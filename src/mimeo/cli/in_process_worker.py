@@ -1,0 +1,45 @@
+"""The embedded worker's channel to the API in the same process: the worker protocol as direct
+calls, with the same semantics as over HTTP (lease loss is still ``LeaseGone``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mimeo.api.context import AppContext
+from mimeo.api.worker_protocol import apply_report, claim_job, version_archive
+from mimeo.core.protocol import Job, Report, ReportAnswer
+from mimeo.queue import LeaseLost
+from mimeo.worker.api_client import ChannelError, LeaseGone
+
+T = TypeVar("T")
+
+
+async def _answer(call: Awaitable[T]) -> T:
+    """Database trouble is transient for the worker, as a 5xx is over HTTP."""
+    try:
+        return await call
+    except LeaseLost as error:
+        raise LeaseGone(error.detail) from error
+    except (SQLAlchemyError, OSError) as error:
+        raise ChannelError(f"{type(error).__name__}: {error}") from error
+
+
+class InProcessWorkerChannel:
+    def __init__(self, context: AppContext, worker_id: str) -> None:
+        self.context = context
+        self.worker_id = worker_id
+
+    async def claim(self, wait_seconds: float) -> Job | None:
+        return await _answer(claim_job(self.context, self.worker_id, wait_seconds))
+
+    async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
+        return await _answer(apply_report(self.context, prediction_id, report))
+
+    async def archive(self, version_id: str) -> bytes:
+        return await _answer(version_archive(self.context, version_id))
+
+    async def close(self) -> None:
+        return None
