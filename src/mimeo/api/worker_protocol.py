@@ -38,10 +38,14 @@ async def claim_job(context: AppContext, worker_id: str, wait_seconds: float) ->
 
 
 async def apply_report(context: AppContext, prediction_id: str, report: Report) -> ReportAnswer:
-    """Raises ``LeaseLost`` when the prediction is no longer this worker's."""
+    """Raises ``LeaseLost`` when the prediction is no longer this worker's.
+
+    A report that both starts and ends a prediction is one transaction: ``finish`` dates the
+    start from the model's own ``predict_time``.
+    """
     queue = context.queue
     prediction: Prediction | None = None
-    if report.started:
+    if report.started and report.outcome is None:
         prediction = await queue.start(prediction_id, report.worker_id)
         context.bus.publish(PredictionEvent(prediction_id, PredictionStatus.PROCESSING))
     if report.outcome is not None:

@@ -27,6 +27,7 @@ log = structlog.get_logger()
 REPORT_INTERVAL_SECONDS = 0.1
 CLAIM_WAIT_SECONDS = 20.0
 MAX_HEARTBEAT_SECONDS = 1.0
+START_COALESCE_SECONDS = 0.01
 CANCEL_GRACE_SECONDS = 5.0
 
 
@@ -110,6 +111,10 @@ class Director:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(relay.changed.wait(), heartbeat)
+            if relay.outcome is None and relay.start_pending:
+                # A fast prediction's start and end then travel in one report.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(relay.finished.wait(), START_COALESCE_SECONDS)
             done = relay.outcome is not None
             try:
                 answer = await self.api.report(job.prediction_id, relay.take())

@@ -78,6 +78,10 @@ class Relay:
         return report
 
     @property
+    def start_pending(self) -> bool:
+        return self.started and not self._started_sent
+
+    @property
     def dirty(self) -> bool:
         return (self.started and not self._started_sent) or bool(self.logs) or self.output_dirty
 
