@@ -15,40 +15,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import PredictionQueue
-from mimeo.store.database import async_url
 from mimeo.store.records import Account, Model, Prediction
 from mimeo.store.store import Store
 from mimeo.store.tables import metadata
+from tests.databases import create_database, drop_database
 
 POSTGRES_URL_VARIABLE = "MIMEO_TEST_DATABASE_URL"
 VERSION_ID = "5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa"
 LEASE_SECONDS = 30.0
-
-
-async def create_database(server_url: str, name: str) -> str:
-    admin = create_async_engine(async_url(server_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
-    return make_url(async_url(server_url)).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(server_url: str, name: str) -> None:
-    admin = create_async_engine(async_url(server_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 async def migrate(url: str) -> None:
