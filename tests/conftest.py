@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,36 +84,39 @@ def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("envs")
 
 
-@pytest.fixture(scope="session")
-def mimeo_server(tmp_path_factory: pytest.TempPathFactory, env_dir: Path) -> Iterator[MimeoServer]:
-    data_dir = tmp_path_factory.mktemp("data")
+@contextmanager
+def running_server(data_dir: Path, env_dir: Path, *args: str, **env: str) -> Iterator[MimeoServer]:
+    """``mimeo serve`` on a free port with ``args``, its output in ``data_dir/serve.log``."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "MIMEO_BOOTSTRAP_TOKEN": TOKEN,
         "MIMEO_ENV_DIR": str(env_dir),
         "MIMEO_DATA_DIR": str(data_dir),
+        **env,
     }
     for name in ("REPLICATE_API_TOKEN", "MIMEO_API_TOKEN", "MIMEO_SERVER"):
-        env.pop(name, None)
+        environment.pop(name, None)
     log = data_dir / "serve.log"
+    command = [sys.executable, "-m", "mimeo", "serve", "--port", str(port), *args]
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mimeo", "serve", "--port", str(port), "--examples", "none"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process, log)
-        yield MimeoServer(url, TOKEN, data_dir, env, process, log)
+        yield MimeoServer(url, TOKEN, data_dir, environment, process, log)
     finally:
         process.terminate()
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def mimeo_server(tmp_path_factory: pytest.TempPathFactory, env_dir: Path) -> Iterator[MimeoServer]:
+    with running_server(tmp_path_factory.mktemp("data"), env_dir, "--examples", "none") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

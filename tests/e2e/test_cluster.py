@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import replicate
 
-from tests.conftest import FIXTURES, TOKEN, MimeoServer, free_port, wait_until_healthy
+from tests.conftest import FIXTURES, MimeoServer, running_server
 from tests.databases import create_database, drop_database
 
 pytestmark = pytest.mark.slow
@@ -41,66 +41,36 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def api_only(
     tmp_path_factory: pytest.TempPathFactory, env_dir: Path, database_url: str
 ) -> Iterator[MimeoServer]:
-    data_dir = tmp_path_factory.mktemp("cluster-api")
-    port = free_port()
-    env = {
-        **os.environ,
-        "MIMEO_BOOTSTRAP_TOKEN": TOKEN,
-        "MIMEO_WORKER_TOKEN": WORKER_TOKEN,
-        "MIMEO_DATABASE_URL": database_url,
-        "MIMEO_ENV_DIR": str(env_dir),
-        "MIMEO_DATA_DIR": str(data_dir),
-    }
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mimeo",
-                "serve",
-                "--port",
-                str(port),
-                "--no-worker",
-                "--examples",
-                "none",
-            ],
+    with running_server(
+        tmp_path_factory.mktemp("cluster-api"),
+        env_dir,
+        "--no-worker",
+        "--examples",
+        "none",
+        MIMEO_WORKER_TOKEN=WORKER_TOKEN,
+        MIMEO_DATABASE_URL=database_url,
+    ) as server:
+        yield server
+
+
+def start_worker(api: MimeoServer, data_dir: Path) -> subprocess.Popen[bytes]:
+    """A worker node: its own data dir, no database, only the API's URL and worker token."""
+    env = {**api.env, "MIMEO_DATA_DIR": str(data_dir)}
+    env.pop("MIMEO_DATABASE_URL")
+    with (data_dir / "worker.log").open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mimeo", "worker", "--server", api.url, "--token", WORKER_TOKEN],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process, log)
-        yield MimeoServer(url, TOKEN, data_dir, env, process, log)
-    finally:
-        process.terminate()
-        process.wait(30)
 
 
 @pytest.fixture(scope="module")
 def worker(
     api_only: MimeoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[subprocess.Popen[bytes]]:
-    data_dir = tmp_path_factory.mktemp("cluster-worker")
-    env = {**api_only.env, "MIMEO_DATA_DIR": str(data_dir)}
-    env.pop("MIMEO_DATABASE_URL")
-    with (data_dir / "worker.log").open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mimeo",
-                "worker",
-                "--server",
-                api_only.url,
-                "--token",
-                WORKER_TOKEN,
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_worker(api_only, tmp_path_factory.mktemp("cluster-worker"))
     yield process
     process.terminate()
     process.wait(60)
@@ -125,23 +95,7 @@ def test_a_worker_with_a_wrong_token_is_refused(api_only: MimeoServer) -> None:
 
 
 def test_a_stopped_worker_exits_cleanly_on_sigterm(api_only: MimeoServer, tmp_path: Path) -> None:
-    env = {**api_only.env, "MIMEO_DATA_DIR": str(tmp_path)}
-    env.pop("MIMEO_DATABASE_URL")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mimeo",
-            "worker",
-            "--server",
-            api_only.url,
-            "--token",
-            WORKER_TOKEN,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_worker(api_only, tmp_path)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(3)
     process.terminate()
