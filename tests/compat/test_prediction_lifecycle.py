@@ -13,7 +13,7 @@ from tests.compat.conftest import BareCog, Push
 
 
 def finished(client: replicate.Client, push_fixture: Push, fixture: str) -> Prediction:
-    prediction = client.predictions.create(version=push_fixture(fixture), input={})
+    prediction: Prediction = client.predictions.create(version=push_fixture(fixture), input={})
     prediction.wait()
     return prediction
 
@@ -89,12 +89,10 @@ def test_predict_time_is_a_positive_number(succeeded: Prediction) -> None:
 def test_a_succeeded_prediction_was_created_then_started_then_completed(
     succeeded: Prediction,
 ) -> None:
-    assert succeeded.started_at is not None
-    assert succeeded.completed_at is not None
-    created, started, completed = (
-        datetime.fromisoformat(stamp)
-        for stamp in (succeeded.created_at, succeeded.started_at, succeeded.completed_at)
-    )
+    stamps = (succeeded.created_at, succeeded.started_at, succeeded.completed_at)
+    assert all(stamps), stamps
+
+    created, started, completed = (datetime.fromisoformat(stamp or "") for stamp in stamps)
 
     assert created <= started <= completed
 
