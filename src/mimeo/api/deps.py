@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from mimeo.api.context import AppContext
 from mimeo.core.errors import Unauthenticated
+from mimeo.core.pagination import Cursor
 from mimeo.store.records import Account, Prediction
 
 
@@ -54,6 +55,14 @@ async def get_prediction(
 
 
 PredictionDep = Annotated[Prediction, Depends(get_prediction)]
+
+
+def page_cursor(cursor: str | None = None) -> Cursor | None:
+    """The ``cursor`` query parameter of every list route, decoded (400 when garbled)."""
+    return Cursor.decode(cursor) if cursor else None
+
+
+CursorDep = Annotated[Cursor | None, Depends(page_cursor)]
 
 
 async def require_worker(request: Request, context: ContextDep) -> None:

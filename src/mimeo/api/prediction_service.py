@@ -10,14 +10,32 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from mimeo.api.context import AppContext
+from mimeo.api.serializers import prediction_json
+from mimeo.api.urls import base_url
+from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
 from mimeo.core.validation import validate_input
 from mimeo.store.records import Account, Model, Prediction, Version
 
 log = structlog.get_logger()
+
+
+def latest_version(model: Model) -> Version:
+    """What ``owner/name`` without a version runs."""
+    if model.latest_version is None:
+        raise NotFound(f"Model {model.full_name} has no versions yet: push one first")
+    return model.latest_version
+
+
+def created_response(request: Request, prediction: Prediction, wait: float | None) -> JSONResponse:
+    """201 with the prediction, saying whether ``Prefer: wait`` was applied."""
+    headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
+    return JSONResponse(prediction_json(prediction, base_url(request)), 201, headers)
 
 
 async def create_prediction(

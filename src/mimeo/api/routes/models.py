@@ -8,14 +8,12 @@ from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mimeo.api.deps import AccountDep, ContextDep
-from mimeo.api.prediction_service import create_prediction
+from mimeo.api.deps import AccountDep, ContextDep, CursorDep
+from mimeo.api.prediction_service import create_prediction, created_response, latest_version
 from mimeo.api.prefer import wait_seconds
-from mimeo.api.serializers import model_json, page_json, prediction_json, version_json
+from mimeo.api.serializers import model_json, page_json, version_json
 from mimeo.api.urls import base_url
-from mimeo.core.errors import NotFound
 from mimeo.core.identifiers import check_name
-from mimeo.core.pagination import Cursor
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -39,15 +37,11 @@ class PredictionRequest(BaseModel):
     stream: bool | None = None
 
 
-def _cursor(cursor: str | None) -> Cursor | None:
-    return Cursor.decode(cursor) if cursor else None
-
-
 @router.get("")
 async def list_models(
-    request: Request, context: ContextDep, _account: AccountDep, cursor: str | None = None
+    request: Request, context: ContextDep, _account: AccountDep, cursor: CursorDep
 ) -> dict[str, Any]:
-    page = await context.store.catalog.list_models(_cursor(cursor))
+    page = await context.store.catalog.list_models(cursor)
     base = base_url(request)
     return page_json(page, f"{base}/v1/models", [model_json(m, base) for m in page.results])
 
@@ -86,10 +80,10 @@ async def list_versions(
     name: str,
     context: ContextDep,
     _account: AccountDep,
-    cursor: str | None = None,
+    cursor: CursorDep,
 ) -> dict[str, Any]:
     model = await context.store.catalog.get_model(owner, name)
-    page = await context.store.catalog.list_versions(model, _cursor(cursor))
+    page = await context.store.catalog.list_versions(model, cursor)
     url = f"{base_url(request)}/v1/models/{owner}/{name}/versions"
     return page_json(page, url, [version_json(v) for v in page.results])
 
@@ -122,11 +116,8 @@ async def create_model_prediction(
     prefer: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     model = await context.store.catalog.get_model(owner, name)
-    if model.latest_version is None:
-        raise NotFound(f"Model {model.full_name} has no versions yet: push one first")
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
     prediction = await create_prediction(
-        context, account, model, model.latest_version, body.input, wait
+        context, account, model, latest_version(model), body.input, wait
     )
-    headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
-    return JSONResponse(prediction_json(prediction, base_url(request)), 201, headers)
+    return created_response(request, prediction, wait)

@@ -7,15 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from mimeo.api.deps import AccountDep, ContextDep, PredictionDep
-from mimeo.api.prediction_service import create_prediction
+from mimeo.api.deps import AccountDep, ContextDep, CursorDep, PredictionDep
+from mimeo.api.prediction_service import create_prediction, created_response, latest_version
 from mimeo.api.prefer import wait_seconds
 from mimeo.api.routes.models import PredictionRequest
 from mimeo.api.serializers import page_json, prediction_json
 from mimeo.api.urls import base_url
-from mimeo.core.errors import NotFound
 from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
-from mimeo.core.pagination import PAGE_SIZE, Cursor
+from mimeo.core.pagination import PAGE_SIZE
 from mimeo.events import PredictionEvent
 from mimeo.store.records import Model, Version
 
@@ -34,9 +33,7 @@ async def _resolve(context: ContextDep, reference: str) -> tuple[Model, Version]
     model = await context.store.catalog.get_model(ref.owner, ref.name)
     if ref.version is not None:
         return model, await context.store.catalog.get_version(model, ref.version)
-    if model.latest_version is None:
-        raise NotFound(f"Model {model.full_name} has no versions yet: push one first")
-    return model, model.latest_version
+    return model, latest_version(model)
 
 
 @router.post("", status_code=201)
@@ -50,8 +47,7 @@ async def create(
     model, version = await _resolve(context, body.version)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
     prediction = await create_prediction(context, account, model, version, body.input, wait)
-    headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
-    return JSONResponse(prediction_json(prediction, base_url(request)), 201, headers)
+    return created_response(request, prediction, wait)
 
 
 @router.get("")
@@ -59,13 +55,11 @@ async def list_predictions(
     request: Request,
     context: ContextDep,
     account: AccountDep,
-    cursor: str | None = None,
+    cursor: CursorDep,
     page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE,
 ) -> dict[str, Any]:
     """``page_size`` is a mimeo extension; Replicate pages by 100."""
-    page = await context.store.predictions.list_for_account(
-        account.id, Cursor.decode(cursor) if cursor else None, page_size
-    )
+    page = await context.store.predictions.list_for_account(account.id, cursor, page_size)
     base = base_url(request)
     url = f"{base}/v1/predictions" + ("" if page_size == PAGE_SIZE else f"?page_size={page_size}")
     return page_json(page, url, [prediction_json(p, base) for p in page.results])
