@@ -82,9 +82,7 @@ class Director:
             relay.fail(f"Model setup failed: {error.detail}", error.logs)
         except InstanceDied as error:
             relay.fail(str(error.detail))
-            if running.slot is not None:
-                await self.pool.discard(running.slot)
-                running.slot = None
+            running.instance_lost = True
         except MimeoError as error:
             relay.fail(error.detail)
         except Exception as error:  # a worker bug must still end the prediction
@@ -93,15 +91,15 @@ class Director:
         finally:
             if running.stopped_for_cancel:
                 relay.cancel("the model did not stop when asked, so its instance was stopped")
-                if running.slot is not None:
-                    await self.pool.discard(running.slot)
-                    running.slot = None
             if relay.outcome is None:
                 relay.fail("the model server ended the prediction without a result")
             running.settle()
             await reporter
             if running.slot is not None:
-                self.pool.release(running.slot)
+                if running.instance_lost or running.stopped_for_cancel:
+                    await self.pool.discard(running.slot)
+                else:
+                    self.pool.release(running.slot)
 
     async def _report_until_done(self, running: RunningJob, relay: Relay) -> None:
         """Flush batches until the outcome is sent; relay a cancel request to the instance."""
@@ -146,6 +144,7 @@ class RunningJob:
         self.slot: Slot | None = None
         self.stopped_for_cancel = False
         self.cancel_requested = False
+        self.instance_lost = False
         self._enforcer: asyncio.Task[None] | None = None
 
     async def cancel(self) -> None:
