@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, gt=0)
     public_url: str | None = None
     """Base of absolute URLs when behind a proxy that does not send X-Forwarded-* headers."""
+    allow_private_urls: bool | None = None
+    """Fetch file inputs from and send webhooks to private/loopback addresses. Unset means
+    allowed in embedded mode (the operator is the user) and refused in cluster mode."""
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    """The largest request body for files and prediction inputs (413 beyond it)."""
 
     @property
     def resolved_database_url(self) -> str:

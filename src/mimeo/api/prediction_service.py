@@ -7,11 +7,12 @@ hears its id. Waiting subscribes before inserting, so a fast model cannot finish
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from mimeo.api.context import AppContext
 from mimeo.api.serializers import prediction_json
@@ -23,6 +24,17 @@ from mimeo.core.validation import validate_input
 from mimeo.store.records import Account, Model, Prediction, Version
 
 log = structlog.get_logger()
+
+WebhookEvent = Literal["start", "output", "logs", "completed"]
+
+
+class PredictionRequest(BaseModel):
+    """``stream`` is accepted and ignored: every prediction can be streamed."""
+
+    input: dict[str, Any]
+    webhook: str | None = None
+    webhook_events_filter: list[WebhookEvent] | None = None
+    stream: bool | None = None
 
 
 def latest_version(model: Model) -> Version:
@@ -43,14 +55,14 @@ async def create_prediction(
     account: Account,
     model: Model,
     version: Version,
-    payload: Any,
+    body: PredictionRequest,
     wait: float | None,
 ) -> Prediction:
-    clean_input = validate_input(version.openapi_schema, payload)
+    clean_input = validate_input(version.openapi_schema, body.input)
     prediction_id = new_prediction_id()
     subscription = context.bus.subscribe(prediction_id) if wait else None
     try:
-        prediction = await context.store.predictions.insert(
+        prediction = await context.queue.enqueue(
             id=prediction_id,
             account_id=account.id,
             model=model.full_name,
@@ -61,6 +73,8 @@ async def create_prediction(
             logs="",
             metrics={},
             created_at=datetime.now(UTC),
+            webhook=body.webhook,
+            webhook_events_filter=body.webhook_events_filter,
         )
         log.info("prediction.enqueued", prediction_id=prediction_id, model=model.full_name)
         await context.bus.work_available()

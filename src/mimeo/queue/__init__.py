@@ -6,6 +6,14 @@ May import: ``mimeo.core``, ``mimeo.store``. Every status write is a guarded
 never written after it ended.
 """
 
+from mimeo.queue.changes import ChangeHook, ChangeKind, PredictionChange
 from mimeo.queue.jobs import Claim, LeaseLost, PredictionQueue
 
-__all__ = ["Claim", "LeaseLost", "PredictionQueue"]
+__all__ = [
+    "ChangeHook",
+    "ChangeKind",
+    "Claim",
+    "LeaseLost",
+    "PredictionChange",
+    "PredictionQueue",
+]

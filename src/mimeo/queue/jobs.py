@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.errors import Conflict, InvalidTransition
 from mimeo.core.leases import LEASE_SECONDS, Fail, lease_expiry, on_lost_lease
 from mimeo.core.status import TERMINAL, PredictionStatus, sources_of
+from mimeo.queue.changes import ChangeHook, ChangeKind, PredictionChange
 from mimeo.store.records import Prediction, as_utc
 from mimeo.store.tables import models, predictions
 
@@ -44,6 +45,21 @@ class PredictionQueue:
         self._clock = clock
         self.lease_seconds = lease_seconds
         self._skip_locked = engine.dialect.name == "postgresql"
+        self.on_change: ChangeHook | None = None
+
+    async def _changed(self, conn: AsyncConnection, change: PredictionChange) -> None:
+        if self.on_change is not None:
+            await self.on_change(conn, change)
+
+    async def enqueue(self, **values: Any) -> Prediction:
+        """Insert a prediction: the row is the queue entry, durable before its id is returned."""
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(insert(predictions).values(**values).returning(predictions))
+            ).one()
+            prediction = Prediction.from_row(row)
+            await self._changed(conn, PredictionChange(ChangeKind.CREATED, prediction))
+        return prediction
 
     async def claim(self, worker_id: str) -> Claim | None:
         """Lease the oldest queued prediction to ``worker_id``, or return None."""
@@ -88,7 +104,11 @@ class PredictionQueue:
     async def start(self, prediction_id: str, worker_id: str) -> Prediction:
         """The model began running this prediction: ``starting -> processing``."""
         return await self._transition(
-            prediction_id, worker_id, PredictionStatus.PROCESSING, {"started_at": self._clock()}
+            prediction_id,
+            worker_id,
+            PredictionStatus.PROCESSING,
+            {"started_at": self._clock()},
+            ChangeKind.STARTED,
         )
 
     async def progress(
@@ -108,7 +128,9 @@ class PredictionQueue:
             values["logs"] = predictions.c.logs + logs
         if has_output:
             values["output"] = output
-        return await self._leased_update(prediction_id, worker_id, values)
+        return await self._leased_update(
+            prediction_id, worker_id, values, new_logs=bool(logs), new_output=has_output
+        )
 
     async def finish(
         self,
@@ -179,7 +201,17 @@ class PredictionQueue:
                 .where(models.c.owner == owner, models.c.name == name)
                 .values(run_count=models.c.run_count + 1)
             )
-        return Prediction.from_row(row)
+            prediction = Prediction.from_row(row)
+            await self._changed(
+                conn,
+                PredictionChange(
+                    ChangeKind.COMPLETED,
+                    prediction,
+                    new_logs=bool(logs),
+                    new_output=output is not None,
+                ),
+            )
+        return prediction
 
     async def cancel(self, prediction_id: str) -> Prediction:
         """Cancel: a queued prediction ends now; a running one is flagged for its worker."""
@@ -213,6 +245,10 @@ class PredictionQueue:
                         .returning(predictions)
                     )
                 ).first()
+            else:
+                await self._changed(
+                    conn, PredictionChange(ChangeKind.COMPLETED, Prediction.from_row(row))
+                )
         return Prediction.from_row(row) if row is not None else await self._get(prediction_id)
 
     async def requeue_expired(self) -> list[Prediction]:
@@ -260,11 +296,21 @@ class PredictionQueue:
                     )
                 ).first()
                 if result is not None:
-                    changed.append(Prediction.from_row(result))
+                    prediction = Prediction.from_row(result)
+                    changed.append(prediction)
+                    if prediction.status in TERMINAL:
+                        await self._changed(
+                            conn, PredictionChange(ChangeKind.COMPLETED, prediction)
+                        )
         return changed
 
     async def _transition(
-        self, prediction_id: str, worker_id: str, target: PredictionStatus, values: dict[str, Any]
+        self,
+        prediction_id: str,
+        worker_id: str,
+        target: PredictionStatus,
+        values: dict[str, Any],
+        kind: ChangeKind,
     ) -> Prediction:
         statement = (
             update(predictions)
@@ -278,17 +324,25 @@ class PredictionQueue:
         )
         async with self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
-        if row is None:
-            current = await self._get(prediction_id)
-            if current.lease_owner != worker_id:
-                raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
-            raise InvalidTransition(
-                f"Prediction {prediction_id} cannot go from {current.status} to {target}"
-            )
-        return Prediction.from_row(row)
+            if row is not None:
+                prediction = Prediction.from_row(row)
+                await self._changed(conn, PredictionChange(kind, prediction))
+                return prediction
+        current = await self._get(prediction_id)
+        if current.lease_owner != worker_id:
+            raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+        raise InvalidTransition(
+            f"Prediction {prediction_id} cannot go from {current.status} to {target}"
+        )
 
     async def _leased_update(
-        self, prediction_id: str, worker_id: str, values: dict[str, Any]
+        self,
+        prediction_id: str,
+        worker_id: str,
+        values: dict[str, Any],
+        *,
+        new_logs: bool = False,
+        new_output: bool = False,
     ) -> Prediction:
         statement = (
             update(predictions)
@@ -304,9 +358,20 @@ class PredictionQueue:
         )
         async with self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
-        if row is None:
-            raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
-        return Prediction.from_row(row)
+            if row is None:
+                raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+            prediction = Prediction.from_row(row)
+            if new_logs or new_output:
+                await self._changed(
+                    conn,
+                    PredictionChange(
+                        ChangeKind.PROGRESSED,
+                        prediction,
+                        new_logs=new_logs,
+                        new_output=new_output,
+                    ),
+                )
+        return prediction
 
     async def _get(self, prediction_id: str) -> Prediction:
         async with self._engine.connect() as conn:

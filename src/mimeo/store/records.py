@@ -79,6 +79,8 @@ class Prediction:
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     deadline_at: datetime | None = None
+    webhook: str | None = None
+    webhook_events_filter: list[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -105,4 +107,40 @@ class Prediction:
             lease_owner=m["lease_owner"],
             lease_expires_at=as_utc(m["lease_expires_at"]),
             deadline_at=as_utc(m["deadline_at"]),
+            webhook=m["webhook"],
+            webhook_events_filter=m["webhook_events_filter"],
+        )
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file uploaded through ``/v1/files``; its bytes live in blob storage under ``blob_key``."""
+
+    id: str
+    account_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    md5: str
+    metadata: dict[str, Any]
+    blob_key: str
+    created_at: datetime
+    expires_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> StoredFile:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            account_id=m["account_id"],
+            name=m["name"],
+            content_type=m["content_type"],
+            size=m["size"],
+            sha256=m["sha256"],
+            md5=m["md5"],
+            metadata=m["metadata"] or {},
+            blob_key=m["blob_key"],
+            created_at=as_utc(m["created_at"]) or m["created_at"],
+            expires_at=as_utc(m["expires_at"]),
         )

@@ -8,6 +8,7 @@ from mimeo.store.accounts import AccountRepository
 from mimeo.store.catalog import CatalogRepository
 from mimeo.store.database import create_engine, migrate
 from mimeo.store.predictions import PredictionRepository
+from mimeo.store.secrets import SecretRepository
 
 
 class Store:
@@ -16,6 +17,7 @@ class Store:
         self.accounts = AccountRepository(engine)
         self.catalog = CatalogRepository(engine)
         self.predictions = PredictionRepository(engine)
+        self.secrets = SecretRepository(engine)
 
     @classmethod
     async def open(cls, url: str) -> Store:

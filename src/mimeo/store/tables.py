@@ -41,6 +41,7 @@ accounts = Table(
     Column("name", String(200), nullable=False),
     Column("type", String(20), nullable=False, default="user"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("webhook_secret", String(100)),
 )
 
 api_tokens = Table(
@@ -108,6 +109,8 @@ predictions = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Column("deadline_at", DateTime(timezone=True)),
+    Column("webhook", Text),
+    Column("webhook_events_filter", JSON),
 )
 Index(
     "ix_predictions_queue",
@@ -117,3 +120,53 @@ Index(
 )
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)
+
+files = Table(
+    "files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("md5", String(32), nullable=False),
+    Column("metadata", JSON, nullable=False, default=dict),
+    Column("blob_key", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+)
+Index("ix_files_account_created", files.c.account_id, files.c.created_at)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("prediction_id", ForeignKey("predictions.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("prediction_id", "seq", name="uq_webhook_deliveries_prediction_id_seq"),
+)
+Index(
+    "ix_webhook_deliveries_due",
+    webhook_deliveries.c.delivered_at,
+    webhook_deliveries.c.failed_at,
+    webhook_deliveries.c.next_attempt_at,
+)
+
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

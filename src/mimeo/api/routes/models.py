@@ -9,7 +9,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mimeo.api.deps import AccountDep, ContextDep, CursorDep
-from mimeo.api.prediction_service import create_prediction, created_response, latest_version
+from mimeo.api.prediction_service import (
+    PredictionRequest,
+    create_prediction,
+    created_response,
+    latest_version,
+)
 from mimeo.api.prefer import wait_seconds
 from mimeo.api.serializers import model_json, page_json, version_json
 from mimeo.api.urls import base_url
@@ -28,13 +33,6 @@ class CreateModel(BaseModel):
     paper_url: str | None = None
     license_url: str | None = None
     cover_image_url: str | None = None
-
-
-class PredictionRequest(BaseModel):
-    input: dict[str, Any]
-    webhook: str | None = None
-    webhook_events_filter: list[str] | None = None
-    stream: bool | None = None
 
 
 @router.get("")
@@ -117,7 +115,5 @@ async def create_model_prediction(
 ) -> JSONResponse:
     model = await context.store.catalog.get_model(owner, name)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(
-        context, account, model, latest_version(model), body.input, wait
-    )
+    prediction = await create_prediction(context, account, model, latest_version(model), body, wait)
     return created_response(request, prediction, wait)

@@ -8,9 +8,13 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from mimeo.api.deps import AccountDep, ContextDep, CursorDep, PredictionDep
-from mimeo.api.prediction_service import create_prediction, created_response, latest_version
+from mimeo.api.prediction_service import (
+    PredictionRequest,
+    create_prediction,
+    created_response,
+    latest_version,
+)
 from mimeo.api.prefer import wait_seconds
-from mimeo.api.routes.models import PredictionRequest
 from mimeo.api.serializers import page_json, prediction_json
 from mimeo.api.urls import base_url
 from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
@@ -46,7 +50,7 @@ async def create(
 ) -> JSONResponse:
     model, version = await _resolve(context, body.version)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(context, account, model, version, body.input, wait)
+    prediction = await create_prediction(context, account, model, version, body, wait)
     return created_response(request, prediction, wait)
 
 
