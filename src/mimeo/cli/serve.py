@@ -86,6 +86,8 @@ async def serve(
     console: Console,
 ) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.allow_private_urls is None:
+        settings = settings.model_copy(update={"allow_private_urls": run_worker})
     store = await Store.open(settings.resolved_database_url)
     token = bootstrap_token(settings)
     account = await store.accounts.ensure(settings.bootstrap_username, token)

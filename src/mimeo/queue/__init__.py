@@ -6,8 +6,8 @@ May import: ``mimeo.core``, ``mimeo.store``. Every status write is a guarded
 never written after it ended.
 """
 
-from mimeo.queue.changes import ChangeHook, ChangeKind, PredictionChange
 from mimeo.queue.jobs import Claim, LeaseLost, PredictionQueue
+from mimeo.store.changes import ChangeHook, ChangeKind, PredictionChange
 
 __all__ = [
     "ChangeHook",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mimeo.core.errors import Conflict, InvalidTransition
 from mimeo.core.leases import LEASE_SECONDS, Fail, lease_expiry, on_lost_lease
 from mimeo.core.status import TERMINAL, PredictionStatus, sources_of
-from mimeo.queue.changes import ChangeHook, ChangeKind, PredictionChange
+from mimeo.store.changes import ChangeHook, ChangeKind, PredictionChange
 from mimeo.store.records import Prediction, as_utc
 from mimeo.store.tables import models, predictions
 
