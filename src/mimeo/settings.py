@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     allow_private_urls: bool | None = None
     """Fetch file inputs from and send webhooks to private/loopback addresses. Unset means
     allowed in embedded mode (the operator is the user) and refused in cluster mode."""
+    storage_url: str | None = None
+    """Where blobs live: a directory by default (the data dir), or ``s3://bucket/prefix``."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
 

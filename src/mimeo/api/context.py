@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from mimeo.events import EventBus
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
-from mimeo.storage import LocalBlobStore
+from mimeo.storage import BlobStore
 from mimeo.store.records import Account
 from mimeo.store.store import Store
 
@@ -42,6 +42,6 @@ class AppContext:
     store: Store
     queue: PredictionQueue
     bus: EventBus
-    blobs: LocalBlobStore
+    blobs: BlobStore
     worker_token: str
     tokens: TokenCache = field(default_factory=TokenCache)

@@ -75,4 +75,4 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
 
 async def version_archive(context: AppContext, version_id: str) -> bytes:
     _model, version = await context.store.catalog.find_version(version_id)
-    return context.blobs.get(version.archive_key)
+    return await context.blobs.get(version.archive_key)

@@ -28,7 +28,7 @@ from mimeo.events import EventBus
 from mimeo.queue import PredictionQueue
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.settings import Settings
-from mimeo.storage import LocalBlobStore
+from mimeo.storage.factory import open_blob_store
 from mimeo.store.store import Store
 from mimeo.worker.director import Director
 from mimeo.worker.pool import InstancePool
@@ -97,7 +97,7 @@ async def serve(
         store=store,
         queue=PredictionQueue(store.engine, lease_seconds=settings.lease_seconds),
         bus=bus,
-        blobs=LocalBlobStore(settings.data_dir / "blobs"),
+        blobs=open_blob_store(settings.storage_url, settings.data_dir),
         worker_token=settings.worker_token or secrets.token_urlsafe(32),
     )
     app = create_app(context)

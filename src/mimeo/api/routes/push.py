@@ -52,8 +52,8 @@ async def push_version(
     if model is None:
         model = await context.store.catalog.create_model(account.id, owner, name)
     key = f"archives/{version_id}.tar.gz"
-    if not context.blobs.exists(key):
-        context.blobs.put(key, archive)
+    if not await context.blobs.exists(key):
+        await context.blobs.put(key, archive, "application/gzip")
     version = await context.store.catalog.add_version(
         model,
         version_id,

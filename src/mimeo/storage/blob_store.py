@@ -1,0 +1,41 @@
+"""What mimeo needs of blob storage, whatever holds the bytes.
+
+Keys are relative paths (``archives/<sha>.tar.gz``, ``files/<id>``, ``outputs/<id>/<name>``).
+Clients never see a backend's own URLs: mimeo serves every blob through its own signed URLs, so
+a bucket can stay private and the same links work on a laptop and on a cluster.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from mimeo.core.errors import NotFound
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+CHUNK_BYTES = 256 * 1024
+
+
+def check_key(key: str) -> str:
+    if not KEY_PATTERN.match(key) or ".." in key.split("/"):
+        raise NotFound(f"No blob {key!r}")
+    return key
+
+
+class BlobStore(Protocol):
+    async def put(self, key: str, data: bytes, content_type: str | None = None) -> None: ...
+
+    async def get(self, key: str) -> bytes:
+        """Raises ``NotFound`` for a missing key."""
+        ...
+
+    def stream(self, key: str) -> AsyncIterator[bytes]:
+        """The blob in chunks of about ``CHUNK_BYTES``; raises ``NotFound`` before the first."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def delete(self, key: str) -> None:
+        """Deleting a missing key is not an error."""
+        ...
