@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mimeo.api import problems
 from mimeo.api.context import AppContext
 from mimeo.api.recovery import sweep_forever
-from mimeo.api.routes import account, internal, models, predictions, push
+from mimeo.api.routes import account, files, internal, models, predictions, push, streams
 
 
 class DoubleV1Alias:
@@ -51,6 +51,6 @@ def create_app(context: AppContext) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (models, push, predictions, account, internal):
+    for module in (models, push, predictions, streams, files, account, internal):
         app.include_router(module.router)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from mimeo.api.signing import UrlSigner
 from mimeo.events import EventBus
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
@@ -44,4 +45,5 @@ class AppContext:
     bus: EventBus
     blobs: BlobStore
     worker_token: str
+    signer: UrlSigner
     tokens: TokenCache = field(default_factory=TokenCache)

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import structlog
-from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mimeo.api.context import AppContext
+from mimeo.api.file_inputs import resolve_file_inputs
+from mimeo.api.links import Links
 from mimeo.api.serializers import prediction_json
-from mimeo.api.urls import base_url
 from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
@@ -44,10 +44,10 @@ def latest_version(model: Model) -> Version:
     return model.latest_version
 
 
-def created_response(request: Request, prediction: Prediction, wait: float | None) -> JSONResponse:
+def created_response(links: Links, prediction: Prediction, wait: float | None) -> JSONResponse:
     """201 with the prediction, saying whether ``Prefer: wait`` was applied."""
     headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
-    return JSONResponse(prediction_json(prediction, base_url(request)), 201, headers)
+    return JSONResponse(prediction_json(prediction, links), 201, headers)
 
 
 async def create_prediction(
@@ -57,8 +57,15 @@ async def create_prediction(
     version: Version,
     body: PredictionRequest,
     wait: float | None,
+    links: Links,
 ) -> Prediction:
-    clean_input = validate_input(version.openapi_schema, body.input)
+    clean_input = await resolve_file_inputs(
+        context,
+        account,
+        version.openapi_schema,
+        validate_input(version.openapi_schema, body.input),
+        links,
+    )
     prediction_id = new_prediction_id()
     subscription = context.bus.subscribe(prediction_id) if wait else None
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mimeo.api.links import Links
 from mimeo.core.pagination import Cursor, Page
-from mimeo.store.records import Model, Prediction, Version
+from mimeo.store.records import Model, Prediction, StoredFile, Version
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -42,14 +43,14 @@ def model_json(model: Model, base: str) -> dict[str, Any]:
     }
 
 
-def prediction_json(prediction: Prediction, base: str) -> dict[str, Any]:
-    api = f"{base}/v1/predictions/{prediction.id}"
+def prediction_json(prediction: Prediction, links: Links) -> dict[str, Any]:
+    api = links.prediction(prediction.id)
     return {
         "id": prediction.id,
         "model": prediction.model,
         "version": prediction.version,
-        "input": prediction.input,
-        "output": prediction.output,
+        "input": links.output(prediction.input),
+        "output": links.output(prediction.output),
         "logs": prediction.logs,
         "error": prediction.error,
         "status": prediction.status.value,
@@ -59,8 +60,8 @@ def prediction_json(prediction: Prediction, base: str) -> dict[str, Any]:
         "urls": {
             "get": api,
             "cancel": f"{api}/cancel",
-            "stream": f"{api}/stream",
-            "web": f"{base}/p/{prediction.id}",
+            "stream": links.stream(prediction.id),
+            "web": f"{links.base}/p/{prediction.id}",
         },
         "metrics": prediction.metrics,
         "source": prediction.source,
@@ -76,3 +77,20 @@ def page_json(page: Page[Any], url: str, items: list[dict[str, Any]]) -> dict[st
         return f"{url}{'&' if '?' in url else '?'}cursor={cursor.encode()}"
 
     return {"next": link(page.next), "previous": link(page.previous), "results": items}
+
+
+def file_json(stored: StoredFile, account: str, links: Links) -> dict[str, Any]:
+    """``urls.get`` is the API resource, as Replicate's; ``urls.download`` is a signed link that
+    works without a token (a mimeo addition: Replicate hands such links out separately)."""
+    return {
+        "id": stored.id,
+        "name": stored.name,
+        "content_type": stored.content_type,
+        "size": stored.size,
+        "etag": stored.md5,
+        "checksums": {"sha256": stored.sha256, "md5": stored.md5},
+        "metadata": stored.metadata,
+        "created_at": timestamp(stored.created_at),
+        "expires_at": timestamp(stored.expires_at),
+        "urls": {"get": links.file(stored.id), "download": links.file_download(stored.id, account)},
+    }

@@ -7,9 +7,12 @@ directly for its own worker, which shares the process and gains nothing from a l
 from __future__ import annotations
 
 from mimeo.api.context import AppContext
+from mimeo.core.blob_refs import blob_ref
 from mimeo.core.protocol import Job, Report, ReportAnswer
 from mimeo.core.status import PredictionStatus
 from mimeo.events import PredictionEvent
+from mimeo.queue import LeaseLost
+from mimeo.storage.blob_store import check_key
 from mimeo.store.records import Prediction
 
 CLAIM_RECHECK_SECONDS = 0.5
@@ -76,3 +79,19 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
 async def version_archive(context: AppContext, version_id: str) -> bytes:
     _model, version = await context.store.catalog.find_version(version_id)
     return await context.blobs.get(version.archive_key)
+
+
+async def read_blob(context: AppContext, key: str) -> bytes:
+    return await context.blobs.get(key)
+
+
+async def store_output(
+    context: AppContext, prediction_id: str, worker_id: str, name: str, data: bytes, media_type: str
+) -> str:
+    """Only the worker holding the lease may add outputs to a prediction."""
+    prediction = await context.store.predictions.get(prediction_id)
+    if prediction.lease_owner != worker_id:
+        raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+    key = check_key(f"outputs/{prediction_id}/{name}")
+    await context.blobs.put(key, data, media_type)
+    return blob_ref(key)

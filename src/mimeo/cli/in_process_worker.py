@@ -9,7 +9,13 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from mimeo.api.context import AppContext
-from mimeo.api.worker_protocol import apply_report, claim_job, version_archive
+from mimeo.api.worker_protocol import (
+    apply_report,
+    claim_job,
+    read_blob,
+    store_output,
+    version_archive,
+)
 from mimeo.core.protocol import Job, Report, ReportAnswer
 from mimeo.queue import LeaseLost
 from mimeo.worker.api_client import ChannelError, LeaseGone
@@ -40,6 +46,16 @@ class InProcessWorkerChannel:
 
     async def archive(self, version_id: str) -> bytes:
         return await _answer(version_archive(self.context, version_id))
+
+    async def blob(self, key: str) -> bytes:
+        return await _answer(read_blob(self.context, key))
+
+    async def store_output(
+        self, prediction_id: str, name: str, data: bytes, media_type: str
+    ) -> str:
+        return await _answer(
+            store_output(self.context, prediction_id, self.worker_id, name, data, media_type)
+        )
 
     async def close(self) -> None:
         return None

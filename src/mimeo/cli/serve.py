@@ -19,6 +19,7 @@ from uvicorn.server import HANDLED_SIGNALS
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
+from mimeo.api.signing import UrlSigner
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.core.errors import MimeoError
@@ -99,6 +100,7 @@ async def serve(
         bus=bus,
         blobs=open_blob_store(settings.storage_url, settings.data_dir),
         worker_token=settings.worker_token or secrets.token_urlsafe(32),
+        signer=UrlSigner(await store.secrets.get_or_create("url-signing")),
     )
     app = create_app(context)
     server = EmbeddedServer(

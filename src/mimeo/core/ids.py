@@ -30,3 +30,7 @@ def new_worker_id() -> str:
 def token_digest(token: str) -> str:
     """Tokens are stored as digests: a leaked database does not leak credentials."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_file_id() -> str:
+    return _random_base32(16)

@@ -39,6 +39,16 @@ class WorkerChannel(Protocol):
 
     async def archive(self, version_id: str) -> bytes: ...
 
+    async def blob(self, key: str) -> bytes:
+        """A file the API holds for a prediction's input."""
+        ...
+
+    async def store_output(
+        self, prediction_id: str, name: str, data: bytes, media_type: str
+    ) -> str:
+        """Store an output file; returns the reference to put in the output."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -81,6 +91,25 @@ class WorkerAPI:
         response = await self._client.get(f"/internal/v1/versions/{version_id}/archive")
         response.raise_for_status()
         return response.content
+
+    async def blob(self, key: str) -> bytes:
+        response = await self._client.get(f"/internal/v1/blobs/{key}")
+        response.raise_for_status()
+        return response.content
+
+    async def store_output(
+        self, prediction_id: str, name: str, data: bytes, media_type: str
+    ) -> str:
+        response = await self._client.put(
+            f"/internal/v1/predictions/{prediction_id}/outputs/{name}",
+            params={"worker_id": self.worker_id},
+            content=data,
+            headers={"Content-Type": media_type},
+        )
+        if response.status_code == 409:
+            raise LeaseGone(response.json().get("detail", "lease lost"))
+        response.raise_for_status()
+        return str(response.json()["ref"])
 
     async def close(self) -> None:
         await self._client.aclose()

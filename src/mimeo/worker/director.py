@@ -20,6 +20,7 @@ from mimeo.core.errors import MimeoError
 from mimeo.core.protocol import Job
 from mimeo.runtime.instance import InstanceDied, SetupFailed
 from mimeo.worker.api_client import ChannelError, LeaseGone, WorkerChannel
+from mimeo.worker.files import OutputFiles, inline_inputs
 from mimeo.worker.pool import InstancePool, Slot
 from mimeo.worker.relay import Relay
 
@@ -76,8 +77,10 @@ class Director:
             if running.cancel_requested:
                 relay.cancel("canceled before the model started it")
                 return
-            async for event in running.slot.instance.predict(job.prediction_id, job.input):
-                relay.add(event)
+            payload = await inline_inputs(job.input, self.api.blob)
+            files = self._output_files(job) if running.slot.file_output else None
+            async for event in running.slot.instance.predict(job.prediction_id, payload):
+                relay.add(await files.store_in(event) if files is not None else event)
         except SetupFailed as error:
             relay.fail(f"Model setup failed: {error.detail}", error.logs)
         except InstanceDied as error:
@@ -100,6 +103,12 @@ class Director:
                     await self.pool.discard(running.slot)
                 else:
                     self.pool.release(running.slot)
+
+    def _output_files(self, job: Job) -> OutputFiles:
+        async def store(name: str, data: bytes, media_type: str) -> str:
+            return await self.api.store_output(job.prediction_id, name, data, media_type)
+
+        return OutputFiles(store)
 
     async def _report_until_done(self, running: RunningJob, relay: Relay) -> None:
         """Flush batches until the outcome is sent; relay a cancel request to the instance."""
@@ -132,7 +141,7 @@ class Director:
                 log.info("prediction.cancel_relayed", prediction_id=job.prediction_id)
                 await running.cancel()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(relay.finished.wait(), REPORT_INTERVAL_SECONDS)
+                await asyncio.wait_for(relay.flush_now.wait(), REPORT_INTERVAL_SECONDS)
 
 
 class RunningJob:

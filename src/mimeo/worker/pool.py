@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from mimeo.core.output_schema import has_file_output, is_iterator_output
 from mimeo.runtime.archive import SCHEMA_PATH, unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
@@ -36,8 +37,11 @@ class Slot:
 
     @property
     def iterator_output(self) -> bool:
-        output = self.schema.get("components", {}).get("schemas", {}).get("Output", {})
-        return bool(output.get("x-cog-array-type") == "iterator")
+        return is_iterator_output(self.schema)
+
+    @property
+    def file_output(self) -> bool:
+        return has_file_output(self.schema)
 
 
 class InstancePool:

@@ -22,7 +22,11 @@ class Relay:
     metrics: dict[str, float] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    flush_now: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set for what should not wait out the report interval: the outcome and the first output
+    chunk (time to first token is what a streaming user feels)."""
     _started_sent: bool = False
+    _chunks_sent: int = 0
 
     def add(self, event: CogEvent) -> None:
         self.changed.set()
@@ -35,12 +39,15 @@ class Relay:
         elif isinstance(event, OutputChunk) and self.iterator_output:
             self.chunks.append(event.chunk)
             self.output_dirty = True
+            if self._chunks_sent == 0:
+                self.flush_now.set()
         elif isinstance(event, Completed):
             self.started = True
             output = event.output
             if self.iterator_output and output is None:
                 output = list(self.chunks)
             self.finished.set()
+            self.flush_now.set()
             self.outcome = Outcome(
                 status=_terminal(event.status),
                 output=output,
@@ -53,12 +60,14 @@ class Relay:
         if logs:
             self.logs.append(logs if logs.endswith("\n") else logs + "\n")
         self.finished.set()
+        self.flush_now.set()
         self.outcome = Outcome(status="failed", error=error, metrics=self.metrics)
 
     def cancel(self, note: str) -> None:
         self.changed.set()
         self.logs.append(note + "\n")
         self.finished.set()
+        self.flush_now.set()
         self.outcome = Outcome(status="canceled", metrics=self.metrics)
 
     def take(self) -> Report:
@@ -72,7 +81,10 @@ class Relay:
             outcome=self.outcome,
         )
         self._started_sent = self._started_sent or report.started
+        self._chunks_sent = len(self.chunks)
         self.changed.clear()
+        if self.outcome is None:
+            self.flush_now.clear()
         self.logs.clear()
         self.output_dirty = False
         return report

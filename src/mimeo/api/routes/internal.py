@@ -5,10 +5,16 @@ Workers connect out to the API (a GPU box behind NAT can join) and hold no datab
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from mimeo.api.deps import ContextDep, WorkerDep
-from mimeo.api.worker_protocol import apply_report, claim_job, version_archive
+from mimeo.api.worker_protocol import (
+    apply_report,
+    claim_job,
+    read_blob,
+    store_output,
+    version_archive,
+)
 from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer
 
 router = APIRouter(
@@ -30,3 +36,18 @@ async def report(prediction_id: str, body: Report, context: ContextDep) -> Repor
 @router.get("/versions/{version_id}/archive")
 async def archive(version_id: str, context: ContextDep) -> Response:
     return Response(await version_archive(context, version_id), media_type="application/gzip")
+
+
+@router.get("/blobs/{key:path}")
+async def blob(key: str, context: ContextDep) -> Response:
+    return Response(await read_blob(context, key), media_type="application/octet-stream")
+
+
+@router.put("/predictions/{prediction_id}/outputs/{name}")
+async def output(
+    prediction_id: str, name: str, worker_id: str, request: Request, context: ContextDep
+) -> dict[str, str]:
+    media_type = request.headers.get("content-type", "application/octet-stream")
+    data = await request.body()
+    ref = await store_output(context, prediction_id, worker_id, name, data, media_type)
+    return {"ref": ref}

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mimeo.api.deps import AccountDep, ContextDep, CursorDep
+from mimeo.api.links import LinksDep
 from mimeo.api.prediction_service import (
     PredictionRequest,
     create_prediction,
@@ -105,15 +106,17 @@ async def delete_version(
 
 @router.post("/{owner}/{name}/predictions", status_code=201)
 async def create_model_prediction(
-    request: Request,
     owner: str,
     name: str,
     body: Annotated[PredictionRequest, Body()],
     context: ContextDep,
     account: AccountDep,
+    links: LinksDep,
     prefer: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     model = await context.store.catalog.get_model(owner, name)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(context, account, model, latest_version(model), body, wait)
-    return created_response(request, prediction, wait)
+    prediction = await create_prediction(
+        context, account, model, latest_version(model), body, wait, links
+    )
+    return created_response(links, prediction, wait)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from mimeo.api.deps import AccountDep, ContextDep, CursorDep, PredictionDep
+from mimeo.api.links import LinksDep
 from mimeo.api.prediction_service import (
     PredictionRequest,
     create_prediction,
@@ -16,7 +17,6 @@ from mimeo.api.prediction_service import (
 )
 from mimeo.api.prefer import wait_seconds
 from mimeo.api.serializers import page_json, prediction_json
-from mimeo.api.urls import base_url
 from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
 from mimeo.core.pagination import PAGE_SIZE
 from mimeo.events import PredictionEvent
@@ -42,44 +42,42 @@ async def _resolve(context: ContextDep, reference: str) -> tuple[Model, Version]
 
 @router.post("", status_code=201)
 async def create(
-    request: Request,
     body: VersionedPredictionRequest,
     context: ContextDep,
     account: AccountDep,
+    links: LinksDep,
     prefer: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     model, version = await _resolve(context, body.version)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(context, account, model, version, body, wait)
-    return created_response(request, prediction, wait)
+    prediction = await create_prediction(context, account, model, version, body, wait, links)
+    return created_response(links, prediction, wait)
 
 
 @router.get("")
 async def list_predictions(
-    request: Request,
     context: ContextDep,
     account: AccountDep,
     cursor: CursorDep,
+    links: LinksDep,
     page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE,
 ) -> dict[str, Any]:
     """``page_size`` is a mimeo extension; Replicate pages by 100."""
     page = await context.store.predictions.list_for_account(account.id, cursor, page_size)
-    base = base_url(request)
-    url = f"{base}/v1/predictions" + ("" if page_size == PAGE_SIZE else f"?page_size={page_size}")
-    return page_json(page, url, [prediction_json(p, base) for p in page.results])
+    url = f"{links.base}/v1/predictions"
+    url += "" if page_size == PAGE_SIZE else f"?page_size={page_size}"
+    return page_json(page, url, [prediction_json(p, links) for p in page.results])
 
 
 @router.get("/{prediction_id}")
-async def get(request: Request, prediction: PredictionDep) -> dict[str, Any]:
-    return prediction_json(prediction, base_url(request))
+async def get(prediction: PredictionDep, links: LinksDep) -> dict[str, Any]:
+    return prediction_json(prediction, links)
 
 
 @router.post("/{prediction_id}/cancel")
-async def cancel(
-    request: Request, prediction: PredictionDep, context: ContextDep
-) -> dict[str, Any]:
+async def cancel(prediction: PredictionDep, context: ContextDep, links: LinksDep) -> dict[str, Any]:
     """Idempotent: cancelling an ended prediction returns it unchanged."""
     updated = await context.queue.cancel(prediction.id)
     if updated.status.value == "canceled":
         context.bus.publish(PredictionEvent(updated.id, updated.status, updated))
-    return prediction_json(updated, base_url(request))
+    return prediction_json(updated, links)

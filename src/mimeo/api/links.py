@@ -1,0 +1,65 @@
+"""Every absolute URL mimeo hands out, made in one place.
+
+Each points back at the host the client used (``base``), and the ones a client may open
+without its token (streams, blobs) are signed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from mimeo.api.signing import UrlSigner
+from mimeo.api.urls import base_url
+from mimeo.core.blob_refs import blob_key, map_strings
+
+STREAM = "stream"
+BLOB = "blob"
+FILE_DOWNLOAD = "file-download"
+
+
+@dataclass(frozen=True)
+class Links:
+    base: str
+    signer: UrlSigner
+
+    def prediction(self, prediction_id: str) -> str:
+        return f"{self.base}/v1/predictions/{prediction_id}"
+
+    def stream(self, prediction_id: str) -> str:
+        token = self.signer.sign(STREAM, prediction_id)
+        return f"{self.base}/v1/predictions/{prediction_id}/stream?token={token}"
+
+    def blob(self, key: str) -> str:
+        expires, signature = self.signer.expiring(BLOB, key)
+        return f"{self.base}/v1/blobs/{quote(key)}?expires={expires}&signature={signature}"
+
+    def file(self, file_id: str) -> str:
+        return f"{self.base}/v1/files/{file_id}"
+
+    def file_download(self, file_id: str, owner: str) -> str:
+        """Replicate's shape: ``/v1/files/{id}/download?owner=&expiry=&signature=``."""
+        expiry, signature = self.signer.expiring(FILE_DOWNLOAD, f"{owner} {file_id}")
+        return (
+            f"{self.base}/v1/files/{file_id}/download"
+            f"?owner={quote(owner)}&expiry={expiry}&signature={signature}"
+        )
+
+    def output(self, value: Any) -> Any:
+        """Stored blob references become signed URLs; everything else is unchanged."""
+
+        def render(text: str) -> str:
+            key = blob_key(text)
+            return text if key is None else self.blob(key)
+
+        return map_strings(value, render)
+
+
+def get_links(request: Request) -> Links:
+    return Links(base_url(request), request.app.state.context.signer)
+
+
+LinksDep = Annotated[Links, Depends(get_links)]

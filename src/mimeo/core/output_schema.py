@@ -1,0 +1,22 @@
+"""Facts about a version's output, read from its Cog OpenAPI schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    output: dict[str, Any] = schema.get("components", {}).get("schemas", {}).get("Output", {})
+    return output
+
+
+def is_iterator_output(schema: dict[str, Any]) -> bool:
+    """Cog marks ``Iterator[T]`` and ``ConcatenateIterator`` outputs; their chunks stream."""
+    return bool(output_schema(schema).get("x-cog-array-type") == "iterator")
+
+
+def has_file_output(schema: dict[str, Any]) -> bool:
+    """Whether any part of the output is a ``Path`` (``format: uri``): only then is a
+    ``data:`` string in the output a file to store rather than text the model returned."""
+    return '"format": "uri"' in json.dumps(output_schema(schema))
