@@ -111,3 +111,39 @@ def test_js_invalid_input_is_an_api_error_with_status_422(
 
     assert answer["status"] == 422
     assert "text" in answer["message"]
+
+
+def test_js_stream_opens_the_stream_url_without_a_token(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("stream")
+
+    events = js("stream", f"fixtures/stream:{version}", '{"n": 3}')["events"]
+
+    assert [e["data"] for e in events if e["event"] == "output"] == [
+        "token0 ",
+        "token1 ",
+        "token2 ",
+    ]
+    assert events[-1]["event"] == "done"
+
+
+def test_js_files_create_sends_metadata_as_a_json_part_and_delete_is_204(
+    js: Callable[..., dict[str, Any]],
+) -> None:
+    answer = js("files", "hello from node")
+
+    assert answer["created"]["size"] == len("hello from node")
+    assert answer["created"]["metadata"] == {"purpose": "test"}
+    assert answer["fetchedId"] == answer["created"]["id"]
+    assert answer["deleted"] is True
+
+
+def test_js_run_uploads_a_buffer_input(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("all-inputs")
+
+    answer = js("runWithFile", f"fixtures/all-inputs:{version}", '{"prompt": "p"}', "12 bytes!!!!")
+
+    assert json.loads(answer["output"])["path"] == {"length": 12}

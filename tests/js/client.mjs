@@ -31,6 +31,23 @@ const scenarios = {
     const versions = await replicate.models.versions.list(args[0], args[1]);
     return { latest: model.latest_version.id, versions: versions.results.map((v) => v.id) };
   },
+  async stream() {
+    const events = [];
+    for await (const event of replicate.stream(args[0], { input: JSON.parse(args[1]) })) {
+      events.push({ event: event.event, data: String(event.data) });
+    }
+    return { events };
+  },
+  async files() {
+    const created = await replicate.files.create(Buffer.from(args[0]), { purpose: "test" });
+    const fetched = await replicate.files.get(created.id);
+    const deleted = await replicate.files.delete(created.id);
+    return { created, fetchedId: fetched.id, deleted };
+  },
+  async runWithFile() {
+    const input = { ...JSON.parse(args[1]), path: Buffer.from(args[2]) };
+    return { output: await replicate.run(args[0], { input }) };
+  },
   async invalid() {
     try {
       await replicate.predictions.create({ version: args[0], input: JSON.parse(args[1]) });
