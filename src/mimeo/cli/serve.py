@@ -138,6 +138,7 @@ async def serve(
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
             await director.pool.close()
+        await context.blobs.close()
         await store.close()
 
 
