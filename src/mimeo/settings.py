@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MIMEO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MIMEO_", extra="ignore", validate_by_name=True)
 
     data_dir: Path = Path(".mimeo")
     database_url: str | None = None
@@ -28,7 +28,22 @@ class Settings(BaseSettings):
     """Fetch file inputs from and send webhooks to private/loopback addresses. Unset means
     allowed in embedded mode (the operator is the user) and refused in cluster mode."""
     storage_url: str | None = None
-    """Where blobs live: a directory by default (the data dir), or ``s3://bucket/prefix``."""
+    """Where blobs live: a directory by default (the data dir), or ``s3://bucket/prefix``.
+    S3 credentials come from the usual AWS chain (``AWS_ACCESS_KEY_ID`` and
+    ``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, an instance or pod role)."""
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "MIMEO_S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"
+        ),
+    )
+    """An S3-compatible service other than AWS (MinIO, Ceph, R2, ...), e.g.
+    ``http://minio:9000``; the AWS SDKs' own variables count too, in that order."""
+    s3_region: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MIMEO_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    """The bucket's region; ``us-east-1`` for a custom endpoint when unset."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
 

@@ -98,7 +98,12 @@ async def serve(
         store=store,
         queue=PredictionQueue(store.engine, lease_seconds=settings.lease_seconds),
         bus=bus,
-        blobs=open_blob_store(settings.storage_url, settings.data_dir),
+        blobs=open_blob_store(
+            settings.storage_url,
+            settings.data_dir,
+            s3_endpoint_url=settings.s3_endpoint_url,
+            s3_region=settings.s3_region,
+        ),
         worker_token=settings.worker_token or secrets.token_urlsafe(32),
         signer=UrlSigner(await store.secrets.get_or_create("url-signing")),
     )
@@ -140,6 +145,7 @@ async def serve(
             with contextlib.suppress(asyncio.CancelledError):
                 await worker_task
             await director.pool.close()
+        await context.blobs.close()
         await store.close()
 
 

@@ -11,10 +11,21 @@ import re
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from mimeo.core.errors import NotFound
+from mimeo.core.errors import MimeoError, NotFound
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 CHUNK_BYTES = 256 * 1024
+
+
+class StorageUnavailable(MimeoError):
+    """The backend cannot be reached or refuses mimeo; the detail names what to check.
+
+    503 rather than 500: the request was fine and may well succeed once the operator fixes the
+    endpoint, the credentials or the bucket, or the service comes back.
+    """
+
+    status = 503
+    title = "Storage unavailable"
 
 
 def check_key(key: str) -> str:
@@ -38,4 +49,8 @@ class BlobStore(Protocol):
 
     async def delete(self, key: str) -> None:
         """Deleting a missing key is not an error."""
+        ...
+
+    async def close(self) -> None:
+        """Releases connections; a remote store holds a pool that must close in its own loop."""
         ...

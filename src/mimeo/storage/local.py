@@ -60,3 +60,6 @@ class LocalBlobStore:
     async def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             await asyncio.to_thread(self.path(key).unlink)
+
+    async def close(self) -> None:
+        """Nothing to release: every call opens and closes its own file."""
