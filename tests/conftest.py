@@ -35,7 +35,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
         if process.poll() is not None:
             raise RuntimeError(f"mimeo serve exited early:\n{log.read_text()}")
         try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+            # Liveness only: the TLS tests check the certificate themselves.
+            if httpx.get(f"{url}/health", timeout=2, verify=False).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -85,8 +86,11 @@ def env_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def running_server(data_dir: Path, env_dir: Path, *args: str, **env: str) -> Iterator[MimeoServer]:
-    """``mimeo serve`` on a free port with ``args``, its output in ``data_dir/serve.log``."""
+def running_server(
+    data_dir: Path, env_dir: Path, *args: str, scheme: str = "http", **env: str
+) -> Iterator[MimeoServer]:
+    """``mimeo serve`` on a free port with ``args``, its output in ``data_dir/serve.log``;
+    ``scheme="https"`` when ``args`` or ``env`` turn TLS on."""
     port = free_port()
     environment = {
         **os.environ,
@@ -101,7 +105,7 @@ def running_server(data_dir: Path, env_dir: Path, *args: str, **env: str) -> Ite
     command = [sys.executable, "-m", "mimeo", "serve", "--port", str(port), *args]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process, log)
         yield MimeoServer(url, TOKEN, data_dir, environment, process, log)

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     """The bucket's region; ``us-east-1`` for a custom endpoint when unset."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
+    tls_cert: Path | None = None
+    """Serve HTTPS with the operator's certificate (PEM, chain allowed); needs ``tls_key``."""
+    tls_key: Path | None = None
+    tls_self_signed: bool = False
+    """Serve HTTPS with a certificate from a local CA made once in ``<data_dir>/tls``."""
 
     @property
     def resolved_database_url(self) -> str:

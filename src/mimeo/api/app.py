@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mimeo.api import problems
+from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
 from mimeo.api.recovery import sweep_forever
 from mimeo.api.routes import account, files, internal, models, predictions, push, streams
@@ -45,6 +46,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.public_url = context.settings.public_url
     problems.install(app)
 
+    app.add_middleware(BodyLimit, max_bytes=context.settings.max_upload_bytes)
     app.add_middleware(DoubleV1Alias)
 
     @app.get("/health", include_in_schema=False)

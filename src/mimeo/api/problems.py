@@ -26,17 +26,22 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     )
 
 
+def problem_for(error: MimeoError) -> JSONResponse:
+    """The answer to a ``MimeoError``; also used by middleware, which runs outside the handlers."""
+    if isinstance(error, InvalidInput):
+        return problem(
+            error.status,
+            error.title,
+            error.detail,
+            errors=[{"field": e.field, "message": e.message} for e in error.errors],
+        )
+    return problem(error.status, error.title, error.detail)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(MimeoError)
     async def _mimeo_error(_request: Request, error: MimeoError) -> JSONResponse:
-        if isinstance(error, InvalidInput):
-            return problem(
-                error.status,
-                error.title,
-                error.detail,
-                errors=[{"field": e.field, "message": e.message} for e in error.errors],
-            )
-        return problem(error.status, error.title, error.detail)
+        return problem_for(error)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -19,6 +19,7 @@ from mimeo.cli.local_predict import predict_locally
 from mimeo.cli.outputs import show_output
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.serve import serve as serve_platform
+from mimeo.cli.tls import TlsError
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_worker_id
@@ -92,13 +93,35 @@ def serve(
     worker: Annotated[
         bool, typer.Option(help="Run a local worker (turn off for API-only nodes in cluster mode).")
     ] = True,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM).")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The private key of --tls-cert (PEM).")
+    ] = None,
+    tls_self_signed: Annotated[
+        bool,
+        typer.Option(
+            "--tls-self-signed", help="Serve HTTPS with a local CA made once in the data dir."
+        ),
+    ] = False,
 ) -> None:
     """Start the platform: API, a local worker and the bundled example models."""
     _configure_logging()
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    given: dict[str, Any] = {
+        "data_dir": data_dir,
+        "tls_cert": tls_cert,
+        "tls_key": tls_key,
+        "tls_self_signed": tls_self_signed or None,
+    }
+    settings = Settings(**{name: value for name, value in given.items() if value is not None})
     if examples not in ("all", "minimal", "none"):
         raise typer.BadParameter("--examples is all, minimal or none")
-    asyncio.run(serve_platform(settings, host, port, examples, worker, console))
+    try:
+        asyncio.run(serve_platform(settings, host, port, examples, worker, console))
+    except TlsError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(2) from error
 
 
 @app.command("worker")

@@ -7,6 +7,7 @@ import contextlib
 import os
 import secrets
 import signal
+import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from mimeo.api.context import AppContext
 from mimeo.api.signing import UrlSigner
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
+from mimeo.cli.tls import TlsFiles, server_tls
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_api_token, new_worker_id
@@ -87,6 +89,7 @@ async def serve(
     console: Console,
 ) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tls = server_tls(settings, host)
     if settings.allow_private_urls is None:
         settings = settings.model_copy(update={"allow_private_urls": run_worker})
     store = await Store.open(settings.resolved_database_url)
@@ -109,9 +112,17 @@ async def serve(
     )
     app = create_app(context)
     server = EmbeddedServer(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=tls.certfile if tls else None,
+            ssl_keyfile=tls.keyfile if tls else None,
+        )
     )
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    url = own_url(host, port, tls)
     builder = EnvironmentBuilder(settings.resolved_env_dir)
 
     director: Director | None = None
@@ -129,14 +140,24 @@ async def serve(
     worker_task = asyncio.create_task(director.run()) if director else None
     console.print(f"mimeo is listening on [bold]{url}[/] (account [bold]{account.username}[/])")
     try:
-        await push_examples(url, token, examples, builder, console)
+        verify = tls.client_context() if tls else True
+        await push_examples(url, token, examples, builder, console, verify)
+        trust = f"  export SSL_CERT_FILE={tls.ca_file}\n" if tls and tls.ca_file else ""
         console.print(
             "\n[bold green]mimeo is ready.[/]\n"
             f"  export REPLICATE_BASE_URL={url}\n"
             f"  export REPLICATE_API_TOKEN={token}\n"
+            f"{trust}"
             "  python -c 'import replicate; "
-            'print(replicate.run("examples/hello-world", input={"text": "mimeo"}))\'\n'
+            'print(replicate.run("examples/hello-world", input={"text": "mimeo"}))\'\n',
+            soft_wrap=True,
         )
+        if tls and tls.ca_file:
+            console.print(
+                "SSL_CERT_FILE makes Python's httpx and replicate trust mimeo's local CA (in place "
+                "of the default bundle); Node takes it as NODE_EXTRA_CA_CERTS.",
+                style="dim",
+            )
         await serving
     finally:
         if director is not None and worker_task is not None:
@@ -149,8 +170,21 @@ async def serve(
         await store.close()
 
 
+def own_url(host: str, port: int, tls: TlsFiles | None) -> str:
+    """Where clients on this machine reach the server (a wildcard address means loopback)."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in reachable:
+        reachable = f"[{reachable}]"
+    return f"{'https' if tls else 'http'}://{reachable}:{port}"
+
+
 async def push_examples(
-    url: str, token: str, which: str, builder: EnvironmentBuilder, console: Console
+    url: str,
+    token: str,
+    which: str,
+    builder: EnvironmentBuilder,
+    console: Console,
+    verify: ssl.SSLContext | bool = True,
 ) -> None:
     if which == "none":
         return
@@ -162,7 +196,7 @@ async def push_examples(
     if which == "minimal":
         names = [n for n in names if n in MINIMAL_EXAMPLES]
     async with httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, verify=verify
     ) as client:
         for name in names:
             try:
