@@ -5,6 +5,7 @@ as the bundled example, to see the push at start trust the server it started).""
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import shutil
 import ssl
@@ -13,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -20,9 +22,11 @@ import pytest
 import replicate
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from PIL import Image
+from replicate.helpers import FileOutput
 
 from mimeo.cli.tls import issue_server_certificate, new_ca
-from tests.conftest import FIXTURES, MimeoServer, running_server
+from tests.conftest import EXAMPLES, FIXTURES, MimeoServer, running_server
 
 pytestmark = pytest.mark.slow
 READY = "mimeo is ready"
@@ -52,6 +56,16 @@ def printed(output: str, name: str) -> str:
         if f"export {name}=" in line:
             return line.split("=", 1)[1].strip()
     raise AssertionError(f"{name} not printed:\n{output}")
+
+
+def ca(server: MimeoServer) -> Path:
+    return server.data_dir / "tls" / "ca.pem"
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def presented_certificate(server: MimeoServer) -> x509.Certificate:
@@ -93,6 +107,34 @@ def test_the_official_client_runs_a_model_over_https(self_signed: MimeoServer) -
     assert output == "over tls"
     assert prediction.output == "urls"
     assert prediction.urls["get"].startswith(f"{self_signed.url}/v1/predictions/")
+
+
+def test_a_file_output_is_a_file_output_over_https(self_signed: MimeoServer) -> None:
+    trusting = replace(self_signed, env={**self_signed.env, "SSL_CERT_FILE": str(ca(self_signed))})
+    version = trusting.push(EXAMPLES / "image-filter", "examples/image-filter")
+    with official_client(self_signed, ca(self_signed)) as client:
+        output = client.run(
+            f"examples/image-filter:{version}",
+            input={"image": io.BytesIO(png()), "filter": "invert"},
+        )
+        whole = output.read()
+        chunks = b"".join(output)
+
+    assert isinstance(output, FileOutput)
+    assert output.url.startswith(f"{self_signed.url}/v1/blobs/outputs/")
+    assert whole == chunks
+    with Image.open(io.BytesIO(whole)) as image:
+        assert image.getpixel((0, 0)) == (55, 225, 225)
+
+
+def test_a_list_of_file_outputs_over_https(self_signed: MimeoServer) -> None:
+    trusting = replace(self_signed, env={**self_signed.env, "SSL_CERT_FILE": str(ca(self_signed))})
+    version = trusting.push(FIXTURES / "outputs-list-path", "fixtures/outputs-list-path")
+    with official_client(self_signed, ca(self_signed)) as client:
+        outputs = client.run(f"fixtures/outputs-list-path:{version}", input={})
+
+        assert [type(o) for o in outputs] == [FileOutput, FileOutput]
+        assert [o.read() for o in outputs] == [b"first\n", b"second\n"]
 
 
 def test_the_printed_exports_are_all_a_script_needs(self_signed: MimeoServer) -> None:
