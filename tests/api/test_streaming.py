@@ -209,3 +209,38 @@ def test_the_stream_url_needs_no_token_but_a_forged_one_does(
     assert without_token.status_code == 401
     assert without_token.headers["content-type"] == "application/problem+json"
     assert owner_status == 200
+
+
+def test_an_async_iterator_streams_its_tokens(
+    client: replicate.Client, push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("async-stream")
+
+    events = list(client.stream(f"fixtures/async-stream:{version}", input={"n": 3}))
+
+    tokens = [str(e) for e in events if e.event == ServerSentEvent.EventType.OUTPUT]
+    assert tokens == ["async0 ", "async1 ", "async2 "]
+
+
+def test_a_concatenate_iterator_streams_its_tokens(
+    client: replicate.Client, push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("concat-stream")
+
+    output = client.run(f"fixtures/concat-stream:{version}", input={"n": 3})
+
+    assert "".join(output) == "token0 token1 token2 "
+
+
+def test_an_iterator_of_paths_streams_a_stored_file_per_chunk(
+    client: replicate.Client, push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("stream-paths")
+    prediction = client.predictions.create(version=version, input={"n": 2, "delay": 1.0})
+
+    with open_stream(prediction.urls["stream"]) as response:
+        urls = outputs(list(read_events(response)))
+    prediction.reload()
+
+    assert [httpx.get(url).content for url in urls] == [b"part 0\n", b"part 1\n"]
+    assert [httpx.get(url).content for url in prediction.output] == [b"part 0\n", b"part 1\n"]
