@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import mimetypes
 from pathlib import Path
@@ -10,13 +9,16 @@ from typing import Any
 
 from rich.console import Console
 
+from mimeo.core.data_uris import parse_data_uri
+
 
 def save_data_uri(uri: str, stem: str) -> Path:
-    header, _, payload = uri.partition(",")
-    content_type = header.removeprefix("data:").split(";")[0]
-    extension = mimetypes.guess_extension(content_type) or ".bin"
+    parsed = parse_data_uri(uri)
+    if parsed is None:
+        raise ValueError(f"not a data URI: {uri[:40]}...")
+    extension = mimetypes.guess_extension(parsed.media_type) or ".bin"
     target = Path(f"{stem}{extension}")
-    target.write_bytes(base64.b64decode(payload))
+    target.write_bytes(parsed.data)
     return target
 
 
