@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import replicate
 from PIL import Image
@@ -130,7 +131,7 @@ def test_serve_runs_the_image_example_on_a_file(served: replicate.Client) -> Non
         "examples/image-filter", input={"image": png_data_uri((32, 24)), "filter": "grayscale"}
     )
 
-    image = Image.open(io.BytesIO(output.read()))
+    image = Image.open(io.BytesIO(httpx.get(output).content))
     assert image.size == (32, 24)
     assert image.mode == "L"
 
