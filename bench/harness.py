@@ -16,6 +16,10 @@ from pathlib import Path
 
 import httpx
 
+from mimeo.runtime.environment import EnvironmentBuilder
+from mimeo.runtime.instance import CogInstance
+from mimeo.runtime.prepare import prepare
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
 
@@ -100,3 +104,14 @@ def push(url: str, model_dir: Path, model: str, env_dir: Path) -> None:
         stdout=subprocess.DEVNULL,
         env={**os.environ, "MIMEO_ENV_DIR": str(env_dir)},
     )
+
+
+async def start_bare_cog(model_dir: Path, env_dir: Path) -> CogInstance:
+    """The baseline: the model's own Cog server, built and started as mimeo's worker would."""
+    prepared = await prepare(model_dir, EnvironmentBuilder(env_dir))
+    assert prepared.config.predict
+    instance = CogInstance(
+        model_dir, prepared.environment, prepared.config.predict, model_dir / "cog.log"
+    )
+    await instance.start()
+    return instance

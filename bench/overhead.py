@@ -15,11 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
-from harness import ROOT, TOKEN, Latency, mimeo_server, push
-
-from mimeo.runtime.environment import EnvironmentBuilder
-from mimeo.runtime.instance import CogInstance
-from mimeo.runtime.prepare import prepare
+from harness import ROOT, TOKEN, Latency, mimeo_server, push, start_bare_cog
 
 FIXTURE = ROOT / "tests" / "fixtures" / "echo"
 
@@ -40,17 +36,8 @@ def measure(
 
 
 def bare_cog(model_dir: Path, env_dir: Path, n: int) -> Latency:
-    async def start() -> CogInstance:
-        prepared = await prepare(model_dir, EnvironmentBuilder(env_dir))
-        assert prepared.config.predict
-        instance = CogInstance(
-            model_dir, prepared.environment, prepared.config.predict, model_dir / "cog.log"
-        )
-        await instance.start()
-        return instance
-
     loop = asyncio.new_event_loop()
-    instance = loop.run_until_complete(start())
+    instance = loop.run_until_complete(start_bare_cog(model_dir, env_dir))
     body = {"input": {"text": "hi"}}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{instance.port}") as client:

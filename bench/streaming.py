@@ -17,11 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from harness import ROOT, TOKEN, Latency, mimeo_server, push
-
-from mimeo.runtime.environment import EnvironmentBuilder
-from mimeo.runtime.instance import CogInstance
-from mimeo.runtime.prepare import prepare
+from harness import ROOT, TOKEN, Latency, mimeo_server, push, start_bare_cog
 
 FIXTURE = ROOT / "tests" / "fixtures" / "stream"
 WARMUP = 3
@@ -37,17 +33,8 @@ def sse_events(response: httpx.Response) -> Iterator[str]:
 def bare_cog(
     model_dir: Path, env_dir: Path, body: dict[str, object], n: int
 ) -> tuple[Latency, Latency]:
-    async def start() -> CogInstance:
-        prepared = await prepare(model_dir, EnvironmentBuilder(env_dir))
-        assert prepared.config.predict
-        instance = CogInstance(
-            model_dir, prepared.environment, prepared.config.predict, model_dir / "cog.log"
-        )
-        await instance.start()
-        return instance
-
     loop = asyncio.new_event_loop()
-    instance = loop.run_until_complete(start())
+    instance = loop.run_until_complete(start_bare_cog(model_dir, env_dir))
     first, whole = [], []
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{instance.port}", timeout=60) as client:
