@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     allow_private_urls: bool | None = None
     """Fetch file inputs from and send webhooks to private/loopback addresses. Unset means
     allowed in embedded mode (the operator is the user) and refused in cluster mode."""
+    webhook_initial_backoff_seconds: float = Field(default=5.0, gt=0)
+    """The wait after a webhook attempt first fails; it doubles with each failure (to 10 min)."""
+    webhook_retry_window_seconds: float = Field(default=3600.0, gt=0)
+    """How long an undelivered webhook event is retried before it is given up (at least)."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
 

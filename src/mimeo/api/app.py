@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mimeo.api import problems
 from mimeo.api.context import AppContext
 from mimeo.api.recovery import sweep_forever
-from mimeo.api.routes import account, internal, models, predictions, push
+from mimeo.api.routes import account, internal, models, predictions, push, webhooks
 
 
 class DoubleV1Alias:
@@ -31,12 +31,17 @@ def create_app(context: AppContext) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(sweep_forever(context))
+        dispatcher = asyncio.create_task(context.webhooks.run()) if context.webhooks else None
         try:
             yield
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            if dispatcher is not None:
+                dispatcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatcher
 
     app = FastAPI(
         title="mimeo", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
@@ -51,6 +56,6 @@ def create_app(context: AppContext) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (models, push, predictions, account, internal):
+    for module in (models, push, predictions, account, internal, webhooks):
         app.include_router(module.router)
     return app

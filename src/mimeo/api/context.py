@@ -11,6 +11,7 @@ from mimeo.settings import Settings
 from mimeo.storage import LocalBlobStore
 from mimeo.store.records import Account
 from mimeo.store.store import Store
+from mimeo.webhooks import Dispatcher
 
 TOKEN_CACHE_SECONDS = 10.0
 
@@ -45,3 +46,5 @@ class AppContext:
     blobs: LocalBlobStore
     worker_token: str
     tokens: TokenCache = field(default_factory=TokenCache)
+    webhooks: Dispatcher | None = None
+    """Sends the webhook outbox from this API process; None where nothing should be sent."""

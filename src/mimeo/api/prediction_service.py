@@ -20,8 +20,10 @@ from mimeo.api.urls import base_url
 from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
+from mimeo.core.url_policy import UrlPolicy
 from mimeo.core.validation import validate_input
 from mimeo.store.records import Account, Model, Prediction, Version
+from mimeo.webhooks import check_webhook_url
 
 log = structlog.get_logger()
 
@@ -59,6 +61,9 @@ async def create_prediction(
     wait: float | None,
 ) -> Prediction:
     clean_input = validate_input(version.openapi_schema, body.input)
+    if body.webhook is not None:
+        policy = UrlPolicy(allow_private=bool(context.settings.allow_private_urls))
+        await check_webhook_url(policy, body.webhook)
     prediction_id = new_prediction_id()
     subscription = context.bus.subscribe(prediction_id) if wait else None
     try:

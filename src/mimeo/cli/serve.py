@@ -21,6 +21,7 @@ from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
+from mimeo.cli.webhooks import attach_webhooks
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_api_token, new_worker_id
@@ -105,6 +106,7 @@ async def serve(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     )
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    context.webhooks = attach_webhooks(settings, store, context.queue, url)
     builder = EnvironmentBuilder(settings.resolved_env_dir)
 
     director: Director | None = None
