@@ -1,6 +1,7 @@
 """The unchanged official JavaScript client (npm ``replicate``) at the places where it differs
 from the Python one: a base URL ending in ``/v1``, ``Content-Type`` on every request, cancel with
-an empty JSON body, absolute ``next`` links, and ``run()`` with ``Prefer: wait``."""
+an empty JSON body, absolute ``next`` links, ``run()`` with ``Prefer: wait``, and its own
+webhook signature check."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, MimeoServer
+from tests.webhook_receiver import Receiver
 
 JS_DIR = ROOT / "tests" / "js"
 
@@ -111,3 +113,34 @@ def test_js_invalid_input_is_an_api_error_with_status_422(
 
     assert answer["status"] == 422
     assert "text" in answer["message"]
+
+
+def test_js_validate_webhook_accepts_a_real_delivery(
+    js: Callable[..., dict[str, Any]],
+    mimeo_server: MimeoServer,
+    push_fixture: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    """The JS client decodes the secret as standard base64 and signs ``id.timestamp.body``."""
+    version = push_fixture("echo")
+    receiver = Receiver().start()
+    try:
+        with mimeo_server.http() as http:
+            prediction = http.post(
+                "/v1/predictions",
+                json={
+                    "version": version,
+                    "input": {"text": "signed for node"},
+                    "webhook": receiver.url,
+                    "webhook_events_filter": ["completed"],
+                },
+            ).json()
+        [delivery] = receiver.wait_completed(prediction["id"])
+    finally:
+        receiver.stop()
+    saved = tmp_path / "delivery.json"
+    saved.write_text(json.dumps({"headers": delivery.headers, "body": delivery.body}))
+
+    answer = js("validate-webhook", str(saved))
+
+    assert answer == {"valid": True, "validAsRequest": True, "tamperedValid": False}
