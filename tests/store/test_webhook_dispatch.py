@@ -284,3 +284,30 @@ async def test_a_strict_delivery_connects_to_the_address_it_checked(
     assert request.url.path == "/mimeo"
     assert request.headers["host"] == "hooks.example.com"
     assert request.extensions["sni_hostname"] == "hooks.example.com"
+
+
+async def test_stopping_mid_attempt_releases_the_event_for_the_next_server(
+    store: Store, clock: FakeClock, queue: PredictionQueue, make: Make
+) -> None:
+    arrived = asyncio.Event()
+
+    async def hanging(request: httpx.Request) -> httpx.Response:
+        arrived.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    queue.on_change = Outbox(render, clock).record
+    sender = Sender(UrlPolicy(True), transport=httpx.MockTransport(hanging))
+    running = Dispatcher(store.engine, RetryPolicy(), sender, clock)
+    prediction = await make()
+    task = asyncio.create_task(running.run())
+    await asyncio.wait_for(arrived.wait(), 10)
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    [row] = await outbox_rows(store, prediction.id)
+    assert row.locked_until is None
+    assert row.attempts == 1
+    assert [d.id for d in await DeliveryRepository(store.engine).claim(clock(), 30, 10)] == [row.id]

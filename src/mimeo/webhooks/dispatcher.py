@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.webhook_policy import RetryPolicy
@@ -144,5 +145,7 @@ class Dispatcher:
         self._in_flight.clear()
         try:
             await self._deliveries.release(abandoned)
+        except (SQLAlchemyError, OSError):  # their locks expire on their own
+            log.exception("webhook.release_failed", webhook_ids=abandoned)
         finally:
             await self._sender.close()
