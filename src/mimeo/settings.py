@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MIMEO_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
     )
     """The bucket's region; ``us-east-1`` for a custom endpoint when unset."""
+    webhook_initial_backoff_seconds: float = Field(default=5.0, gt=0)
+    """The wait after a webhook attempt first fails; it doubles with each failure (to 10 min)."""
+    webhook_retry_window_seconds: float = Field(default=3600.0, gt=0)
+    """How long an undelivered webhook event is retried before it is given up (at least)."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
     tls_cert: Path | None = None

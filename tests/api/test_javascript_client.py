@@ -1,6 +1,7 @@
 """The unchanged official JavaScript client (npm ``replicate``) at the places where it differs
 from the Python one: a base URL ending in ``/v1``, ``Content-Type`` on every request, cancel with
-an empty JSON body, absolute ``next`` links, and ``run()`` with ``Prefer: wait``."""
+an empty JSON body, absolute ``next`` links, ``run()`` with ``Prefer: wait``, and its own
+webhook signature check."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, MimeoServer
+from tests.webhook_receiver import Receiver
 
 JS_DIR = ROOT / "tests" / "js"
 
@@ -147,3 +149,34 @@ def test_js_run_uploads_a_buffer_input(
     answer = js("runWithFile", f"fixtures/all-inputs:{version}", '{"prompt": "p"}', "12 bytes!!!!")
 
     assert json.loads(answer["output"])["path"] == {"length": 12}
+
+
+def test_js_validate_webhook_accepts_a_real_delivery(
+    js: Callable[..., dict[str, Any]],
+    mimeo_server: MimeoServer,
+    push_fixture: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    """The JS client decodes the secret as standard base64 and signs ``id.timestamp.body``."""
+    version = push_fixture("echo")
+    receiver = Receiver().start()
+    try:
+        with mimeo_server.http() as http:
+            prediction = http.post(
+                "/v1/predictions",
+                json={
+                    "version": version,
+                    "input": {"text": "signed for node"},
+                    "webhook": receiver.url,
+                    "webhook_events_filter": ["completed"],
+                },
+            ).json()
+        [delivery] = receiver.wait_completed(prediction["id"])
+    finally:
+        receiver.stop()
+    saved = tmp_path / "delivery.json"
+    saved.write_text(json.dumps({"headers": delivery.headers, "body": delivery.body}))
+
+    answer = js("validate-webhook", str(saved))
+
+    assert answer == {"valid": True, "validAsRequest": True, "tamperedValid": False}

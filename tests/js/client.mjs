@@ -1,6 +1,7 @@
 // One scenario of the official JavaScript client against mimeo; prints its findings as JSON.
 // Usage: node client.mjs <scenario> <baseUrl ending in /v1> <token> [args...]
-import Replicate from "replicate";
+import { readFileSync } from "node:fs";
+import Replicate, { validateWebhook } from "replicate";
 
 const [scenario, baseUrl, auth, ...args] = process.argv.slice(2);
 const replicate = new Replicate({ auth, baseUrl });
@@ -55,6 +56,31 @@ const scenarios = {
     } catch (error) {
       return { status: error.response?.status ?? null, message: String(error.message) };
     }
+  },
+  async "validate-webhook"() {
+    // args[0]: a JSON file with the headers and body of one delivery a receiver got.
+    const { headers, body } = JSON.parse(readFileSync(args[0], "utf8"));
+    const { key } = await replicate.webhooks.default.secret.get();
+    const fields = {
+      id: headers["webhook-id"],
+      timestamp: headers["webhook-timestamp"],
+      signature: headers["webhook-signature"],
+      body,
+      secret: key,
+    };
+    const signed = Object.fromEntries(
+      Object.entries(headers).filter(([name]) => name.startsWith("webhook-"))
+    );
+    const request = new Request("http://receiver.test/hook", {
+      method: "POST",
+      headers: signed,
+      body,
+    });
+    return {
+      valid: await validateWebhook(fields),
+      validAsRequest: await validateWebhook(request, key),
+      tamperedValid: await validateWebhook({ ...fields, body: body.replace("}", ' }') }),
+    };
   },
 };
 

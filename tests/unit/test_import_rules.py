@@ -113,6 +113,8 @@ def test_a_part_imports_only_what_the_architecture_allows(part: str) -> None:
         ("store", "api"),
         ("store", "worker"),
         ("api", "worker"),
+        ("webhooks", "api"),
+        ("webhooks", "queue"),
     ],
 )
 def test_the_rules_that_keep_the_layers_apart_are_in_the_table(part: str, never: str) -> None:

@@ -13,7 +13,7 @@ from mimeo.api import problems
 from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
 from mimeo.api.recovery import sweep_forever
-from mimeo.api.routes import account, files, internal, models, predictions, push, streams
+from mimeo.api.routes import account, files, internal, models, predictions, push, streams, webhooks
 
 
 class DoubleV1Alias:
@@ -32,12 +32,17 @@ def create_app(context: AppContext) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(sweep_forever(context))
+        dispatcher = asyncio.create_task(context.webhooks.run()) if context.webhooks else None
         try:
             yield
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            if dispatcher is not None:
+                dispatcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatcher
 
     app = FastAPI(
         title="mimeo", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
@@ -53,6 +58,6 @@ def create_app(context: AppContext) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (models, push, predictions, streams, files, account, internal):
+    for module in (models, push, predictions, streams, files, account, internal, webhooks):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ from mimeo.settings import Settings
 from mimeo.storage import BlobStore
 from mimeo.store.records import Account
 from mimeo.store.store import Store
+from mimeo.webhooks import Dispatcher
 
 TOKEN_CACHE_SECONDS = 10.0
 
@@ -47,3 +48,5 @@ class AppContext:
     worker_token: str
     signer: UrlSigner
     tokens: TokenCache = field(default_factory=TokenCache)
+    webhooks: Dispatcher | None = None
+    """Sends the webhook outbox from this API process; None where nothing should be sent."""

@@ -8,8 +8,6 @@ point at a public address; the model server fetches it. ``data:`` URIs go as the
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -20,20 +18,18 @@ from mimeo.core.errors import FieldError, InvalidInput, NotFound
 from mimeo.core.input_files import file_urls, replace_urls
 from mimeo.core.url_policy import UrlPolicy
 from mimeo.store.records import Account
-
-
-async def resolve_addresses(host: str) -> list[str]:
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        return []
-    return [str(info[4][0]) for info in infos]
+from mimeo.webhooks.targets import resolve
 
 
 async def check_public_url(policy: UrlPolicy, field: str, url: str) -> None:
-    """Raises ``UnsafeUrl`` (422) for a scheme or a destination the policy refuses."""
+    """Raises ``UnsafeUrl`` (422) for a scheme or a destination the policy refuses; a host
+    that does not resolve (or not in time) is refused too."""
     host = policy.host_of(url, field)
-    policy.check_addresses(field, host, await resolve_addresses(host))
+    try:
+        addresses = await resolve(host, 443)
+    except OSError:
+        addresses = []
+    policy.check_addresses(field, host, addresses)
 
 
 async def resolve_file_inputs(

@@ -20,8 +20,10 @@ from mimeo.api.serializers import prediction_json
 from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
+from mimeo.core.url_policy import UrlPolicy
 from mimeo.core.validation import validate_input
 from mimeo.store.records import Account, Model, Prediction, Version
+from mimeo.webhooks import check_webhook_url
 
 log = structlog.get_logger()
 
@@ -59,13 +61,12 @@ async def create_prediction(
     wait: float | None,
     links: Links,
 ) -> Prediction:
-    clean_input = await resolve_file_inputs(
-        context,
-        account,
-        version.openapi_schema,
-        validate_input(version.openapi_schema, body.input),
-        links,
-    )
+    schema = version.openapi_schema
+    valid = validate_input(schema, body.input)
+    if body.webhook is not None:
+        policy = UrlPolicy(allow_private=bool(context.settings.allow_private_urls))
+        await check_webhook_url(policy, body.webhook)
+    clean_input = await resolve_file_inputs(context, account, schema, valid, links)
     prediction_id = new_prediction_id()
     subscription = context.bus.subscribe(prediction_id) if wait else None
     try:

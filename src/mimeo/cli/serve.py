@@ -24,6 +24,7 @@ from mimeo.api.signing import UrlSigner
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.tls import TlsFiles, server_tls
+from mimeo.cli.webhooks import attach_webhooks
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_api_token, new_worker_id
@@ -123,6 +124,7 @@ async def serve(
         )
     )
     url = own_url(host, port, tls)
+    context.webhooks = attach_webhooks(settings, store, context.queue, context.signer, url)
     builder = EnvironmentBuilder(settings.resolved_env_dir)
 
     director: Director | None = None

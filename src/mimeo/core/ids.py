@@ -27,6 +27,11 @@ def new_worker_id() -> str:
     return "wkr_" + _random_base32(10)
 
 
+def new_webhook_message_id() -> str:
+    """Standard Webhooks' ``webhook-id``: one per event, the same on every retry of it."""
+    return "msg_" + _random_base32(16)
+
+
 def token_digest(token: str) -> str:
     """Tokens are stored as digests: a leaked database does not leak credentials."""
     return hashlib.sha256(token.encode()).hexdigest()

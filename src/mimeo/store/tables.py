@@ -148,6 +148,7 @@ webhook_deliveries = Table(
     Column("url", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("due_at", DateTime(timezone=True), nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("locked_until", DateTime(timezone=True)),
     Column("delivered_at", DateTime(timezone=True)),
