@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import replicate
 
@@ -84,6 +87,22 @@ def test_a_remote_worker_runs_predictions_over_http(
 
     assert client.run("cluster/echo", input={"text": "over http"}) == "over http"
     client._client.close()
+
+
+def test_a_remote_worker_reads_uploaded_inputs_and_stores_file_outputs_through_the_api(
+    api_only: MimeoServer, worker: subprocess.Popen[bytes]
+) -> None:
+    api_only.push(FIXTURES / "all-inputs", "cluster/all-inputs")
+    api_only.push(FIXTURES / "outputs-path", "cluster/outputs-path")
+    client = replicate.Client(api_token=api_only.token, base_url=api_only.url)
+    uploaded = client.files.create(io.BytesIO(b"twelve bytes"), filename="in.txt")
+
+    summary = client.run("cluster/all-inputs", input={"prompt": "p", "path": uploaded.urls["get"]})
+    output = client.run("cluster/outputs-path", input={})
+    client._client.close()
+
+    assert json.loads(summary)["path"] == {"length": 12}
+    assert httpx.get(str(output)).content == b"hello from outputs-path\n"
 
 
 def test_a_worker_with_a_wrong_token_is_refused(api_only: MimeoServer) -> None:
