@@ -145,23 +145,28 @@ class Enqueue(Protocol):
         ...
 
 
+def prediction_row(account: Account, model: Model, created_at: datetime) -> dict[str, Any]:
+    """The columns the API sets on a new prediction of alice/echo."""
+    return {
+        "id": new_prediction_id(),
+        "account_id": account.id,
+        "model": model.full_name,
+        "version": VERSION_ID,
+        "input": {"text": "hello"},
+        "status": PredictionStatus.STARTING,
+        "source": "api",
+        "logs": "",
+        "metrics": {},
+        "created_at": created_at,
+    }
+
+
 @pytest.fixture
-def enqueue(store: Store, account: Account, model: Model, clock: FakeClock) -> Enqueue:
-    """Insert a prediction the way the API does: the INSERT is the enqueue."""
+def enqueue(queue: PredictionQueue, account: Account, model: Model, clock: FakeClock) -> Enqueue:
+    """Queue a prediction the way the API does: the INSERT is the enqueue."""
 
     async def insert(*, created_at: datetime | None = None, **values: Any) -> Prediction:
-        row: dict[str, Any] = {
-            "id": new_prediction_id(),
-            "account_id": account.id,
-            "model": model.full_name,
-            "version": VERSION_ID,
-            "input": {"text": "hello"},
-            "status": PredictionStatus.STARTING,
-            "source": "api",
-            "logs": "",
-            "metrics": {},
-            "created_at": created_at or clock(),
-        }
-        return await store.predictions.insert(**{**row, **values})
+        row = prediction_row(account, model, created_at or clock())
+        return await queue.enqueue(**{**row, **values})
 
     return insert

@@ -56,7 +56,7 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(target=predictions)
     def enqueue(self) -> str:
         prediction = self.run(
-            self.store.predictions.insert(
+            self.queue.enqueue(
                 id=new_prediction_id(),
                 account_id=self.account.id,
                 model="alice/echo",

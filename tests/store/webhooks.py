@@ -7,13 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from mimeo.core.ids import new_prediction_id
-from mimeo.core.status import PredictionStatus
 from mimeo.queue import PredictionQueue
 from mimeo.store.records import Account, Model, Prediction
 from mimeo.store.store import Store
 from mimeo.store.tables import webhook_deliveries
-from tests.store.conftest import VERSION_ID, FakeClock
+from tests.store.conftest import FakeClock, prediction_row
 
 HOOK = "https://hooks.example.com/mimeo"
 
@@ -31,19 +29,7 @@ def render(prediction: Prediction) -> dict[str, Any]:
 async def create(
     queue: PredictionQueue, account: Account, model: Model, clock: FakeClock, **values: Any
 ) -> Prediction:
-    row: dict[str, Any] = {
-        "id": new_prediction_id(),
-        "account_id": account.id,
-        "model": model.full_name,
-        "version": VERSION_ID,
-        "input": {"text": "hello"},
-        "status": PredictionStatus.STARTING,
-        "source": "api",
-        "logs": "",
-        "metrics": {},
-        "created_at": clock(),
-        "webhook": HOOK,
-    }
+    row = {**prediction_row(account, model, clock()), "webhook": HOOK}
     return await queue.enqueue(**{**row, **values})
 
 

@@ -1,10 +1,9 @@
-"""Prediction rows as the API reads and creates them. Status writes belong to ``mimeo.queue``."""
+"""Prediction rows as the API reads them. Creating and every status write belong to
+``mimeo.queue``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
@@ -17,13 +16,6 @@ from mimeo.store.tables import predictions
 class PredictionRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-
-    async def insert(self, **values: Any) -> Prediction:
-        async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(insert(predictions).values(**values).returning(predictions))
-            ).one()
-        return Prediction.from_row(row)
 
     async def get(self, prediction_id: str, account_id: int | None = None) -> Prediction:
         """Scoped to an account when given: another account's prediction is simply not found."""
