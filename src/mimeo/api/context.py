@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from mimeo.api.signing import UrlSigner
+from mimeo.core.url_policy import UrlPolicy
 from mimeo.events import EventBus
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
@@ -50,3 +51,8 @@ class AppContext:
     tokens: TokenCache = field(default_factory=TokenCache)
     webhooks: Dispatcher | None = None
     """Sends the webhook outbox from this API process; None where nothing should be sent."""
+
+    @property
+    def url_policy(self) -> UrlPolicy:
+        """For file input URLs and webhooks alike. Unset counts as not allowed: the safe side."""
+        return UrlPolicy(allow_private=bool(self.settings.allow_private_urls))

@@ -39,7 +39,7 @@ async def resolve_file_inputs(
     given: dict[str, Any],
     links: Links,
 ) -> dict[str, Any]:
-    policy = UrlPolicy(bool(context.settings.allow_private_urls))
+    policy = context.url_policy
     own_host = urlsplit(links.base).netloc
     replacements: dict[str, str] = {}
     for field, url in file_urls(openapi_schema, given):

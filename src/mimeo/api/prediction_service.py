@@ -20,7 +20,6 @@ from mimeo.api.serializers import prediction_json
 from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
-from mimeo.core.url_policy import UrlPolicy
 from mimeo.core.validation import validate_input
 from mimeo.store.records import Account, Model, Prediction, Version
 from mimeo.webhooks import check_webhook_url
@@ -64,8 +63,7 @@ async def create_prediction(
     schema = version.openapi_schema
     valid = validate_input(schema, body.input)
     if body.webhook is not None:
-        policy = UrlPolicy(allow_private=bool(context.settings.allow_private_urls))
-        await check_webhook_url(policy, body.webhook)
+        await check_webhook_url(context.url_policy, body.webhook)
     clean_input = await resolve_file_inputs(context, account, schema, valid, links)
     prediction_id = new_prediction_id()
     subscription = context.bus.subscribe(prediction_id) if wait else None

@@ -124,7 +124,7 @@ async def serve(
         )
     )
     url = own_url(host, port, tls)
-    context.webhooks = attach_webhooks(settings, store, context.queue, context.signer, url)
+    context.webhooks = attach_webhooks(context, url)
     builder = EnvironmentBuilder(settings.resolved_env_dir)
 
     director: Director | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
@@ -19,4 +18,12 @@ def is_iterator_output(schema: dict[str, Any]) -> bool:
 def has_file_output(schema: dict[str, Any]) -> bool:
     """Whether any part of the output is a ``Path`` (``format: uri``): only then is a
     ``data:`` string in the output a file to store rather than text the model returned."""
-    return '"format": "uri"' in json.dumps(output_schema(schema))
+    return _mentions_uri(output_schema(schema))
+
+
+def _mentions_uri(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("format") == "uri" or any(_mentions_uri(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_mentions_uri(item) for item in node)
+    return False
