@@ -81,6 +81,8 @@ class Prediction:
     deadline_at: datetime | None = None
     webhook: str | None = None
     webhook_events_filter: list[str] | None = None
+    hardware: str = "cpu"
+    deployment: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -109,6 +111,8 @@ class Prediction:
             deadline_at=as_utc(m["deadline_at"]),
             webhook=m["webhook"],
             webhook_events_filter=m["webhook_events_filter"],
+            hardware=m["hardware"],
+            deployment=m["deployment"],
         )
 
 

@@ -111,6 +111,8 @@ predictions = Table(
     Column("deadline_at", DateTime(timezone=True)),
     Column("webhook", Text),
     Column("webhook_events_filter", JSON),
+    Column("hardware", String(50), nullable=False, default="cpu", server_default="cpu"),
+    Column("deployment", String(201)),
 )
 Index(
     "ix_predictions_queue",
@@ -120,6 +122,26 @@ Index(
 )
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)
+Index("ix_predictions_version_lease", predictions.c.version, predictions.c.lease_owner)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("release_number", Integer, nullable=False),
+    Column("release_created_at", DateTime(timezone=True), nullable=False),
+    Column("model", String(201), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("hardware", String(50), nullable=False),
+    Column("min_instances", Integer, nullable=False),
+    Column("max_instances", Integer, nullable=False),
+    Column("max_in_flight", Integer, nullable=False),
+    UniqueConstraint("owner", "name", name="uq_deployments_owner_name"),
+)
 
 files = Table(
     "files",
