@@ -3,11 +3,17 @@
 The names and display names are Replicate's, so code written against replicate.com keeps its
 ``hardware=`` values. A GPU SKU is matched by the GPU's product name (as ``nvidia-smi`` reports
 it), a minimum of memory per GPU, and a count.
+
+Matching is pure: the worker detects its GPUs (``mimeo.worker.hardware``) and hands anything with
+an ``index``, a ``name`` and a ``memory_mib`` to ``offered_skus`` and ``pick_devices``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 CPU = "cpu"
 
@@ -43,3 +49,56 @@ def is_known(sku: str) -> bool:
 
 def known_skus() -> str:
     return ", ".join(BY_SKU)
+
+
+class GpuLike(Protocol):
+    """What matching needs to know of a GPU; the worker's ``Gpu`` is one, so core needn't
+    import the worker. Read-only, so frozen dataclasses qualify."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def memory_mib(self) -> int: ...
+
+
+def _words(name: str) -> list[str]:
+    """``NVIDIA A100-SXM4-80GB`` → ``["nvidia", "a100", "sxm4", "80gb"]``."""
+    return re.split(r"[^0-9a-z]+", name.lower())
+
+
+def fits(sku: Sku, gpu: GpuLike) -> bool:
+    """Whether one GPU can be one of ``sku``'s GPUs.
+
+    The family must be a whole word of the product name, not any substring: ``A40`` is inside
+    ``NVIDIA RTX A4000``, a 16 GB workstation card that is no A40.
+    """
+    if sku.gpu_family is None:
+        return False
+    return sku.gpu_family.lower() in _words(gpu.name) and gpu.memory_mib >= sku.min_gpu_memory_mib
+
+
+def pick_devices(sku: str, free: Sequence[GpuLike]) -> list[int] | None:
+    """The GPU indices to give one instance of ``sku`` out of the ``free`` ones: ``[]`` for CPU,
+    None when they can't serve it (too few fitting GPUs, or a SKU we don't know).
+
+    The lowest fitting indices are taken, so an operator can tell which cards a model lands on.
+    """
+    wanted = BY_SKU.get(sku)
+    if wanted is None:
+        return None
+    if wanted.gpu_count == 0:
+        return []
+    fitting = sorted(gpu.index for gpu in free if fits(wanted, gpu))
+    if len(fitting) < wanted.gpu_count:
+        return None
+    return fitting[: wanted.gpu_count]
+
+
+def offered_skus(gpus: Sequence[GpuLike]) -> list[str]:
+    """The SKUs a node with these GPUs can serve, in catalogue order; always ``cpu``.
+
+    Defined by ``pick_devices`` so that what a node advertises is exactly what it can place.
+    """
+    return [sku.sku for sku in SKUS if pick_devices(sku.sku, gpus) is not None]
