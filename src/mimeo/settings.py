@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     tls_key: Path | None = None
     tls_self_signed: bool = False
     """Serve HTTPS with a certificate from a local CA made once in ``<data_dir>/tls``."""
+    nvidia_smi: str | None = "nvidia-smi"
+    """The command a worker asks for its GPUs (a name on ``PATH`` or a path); empty to offer
+    no GPUs. Tests point it at a fake script."""
 
     @property
     def resolved_database_url(self) -> str:
