@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from mimeo.api.deps import AccountDep
+from mimeo.core.hardware import SKUS
 
 router = APIRouter(prefix="/v1", tags=["account"])
 
@@ -23,5 +24,6 @@ async def account(account: AccountDep) -> dict[str, Any]:
 
 @router.get("/hardware")
 async def hardware(_account: AccountDep) -> list[dict[str, str]]:
-    """A bare array, as Replicate returns it (not paginated)."""
-    return [{"name": "CPU", "sku": "cpu"}]
+    """The whole catalogue, so ``hardware=`` values written for replicate.com are accepted
+    whichever nodes are up; a bare array, as Replicate returns it (not paginated)."""
+    return [{"name": sku.name, "sku": sku.sku} for sku in SKUS]
