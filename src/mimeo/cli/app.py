@@ -14,6 +14,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.hardware import show_inventory
 from mimeo.cli.inputs import parse_inputs
 from mimeo.cli.local_predict import predict_locally
 from mimeo.cli.outputs import show_output
@@ -28,6 +29,7 @@ from mimeo.runtime.instance import SetupFailed
 from mimeo.settings import Settings
 from mimeo.worker.api_client import WorkerAPI
 from mimeo.worker.director import Director
+from mimeo.worker.hardware import detect_inventory
 from mimeo.worker.pool import InstancePool
 
 app = typer.Typer(
@@ -150,6 +152,14 @@ def worker_command(
         await director.run()
 
     asyncio.run(run())
+
+
+@app.command()
+def hardware() -> None:
+    """Show this node's CPUs, memory and GPUs, and the hardware SKUs it can serve."""
+    _configure_logging()
+    inventory = asyncio.run(detect_inventory(Settings().nvidia_smi))
+    show_inventory(out, inventory)
 
 
 @app.command()
