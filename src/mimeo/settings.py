@@ -59,6 +59,19 @@ class Settings(BaseSettings):
     """The command a worker asks for its GPUs (a name on ``PATH`` or a path); empty to offer
     no GPUs. Tests point it at a fake script."""
 
+    max_instances: int = Field(default=4, ge=1)
+    """Model instances (Cog server processes) a worker runs at once, across versions."""
+    idle_timeout_seconds: float = Field(default=300.0, gt=0)
+    """An instance unused this long stops (scale to zero); the next prediction cold-starts it.
+    Instances a deployment's ``min_instances`` asks for stay up."""
+    setup_timeout_seconds: float = Field(default=600.0, gt=0)
+    predict_timeout_seconds: float = Field(default=1800.0, gt=0)
+    """Defaults for every model; a model's ``mimeo.yaml`` (``timeouts: {setup, predict}``)
+    sets its own."""
+    drain_timeout_seconds: float = Field(default=25.0, ge=0)
+    """On SIGTERM a worker stops claiming, and running predictions get this long to finish
+    before they are handed back to the queue (under Kubernetes' default 30 s grace)."""
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'mimeo.db').resolve()}"

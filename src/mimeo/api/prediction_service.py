@@ -6,10 +6,11 @@ hears its id. Waiting subscribes before inserting, so a fast model cannot finish
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 import structlog
+from fastapi import Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -17,6 +18,7 @@ from mimeo.api.context import AppContext
 from mimeo.api.file_inputs import resolve_file_inputs
 from mimeo.api.links import Links
 from mimeo.api.serializers import prediction_json
+from mimeo.core.durations import parse_cancel_after
 from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
@@ -36,6 +38,16 @@ class PredictionRequest(BaseModel):
     webhook: str | None = None
     webhook_events_filter: list[WebhookEvent] | None = None
     stream: bool | None = None
+
+
+def cancel_after_header(
+    cancel_after: Annotated[str | None, Header(alias="Cancel-After")] = None,
+) -> float | None:
+    return None if cancel_after is None else parse_cancel_after(cancel_after)
+
+
+CancelAfterDep = Annotated[float | None, Depends(cancel_after_header)]
+"""Seconds from creation after which the prediction is canceled, from ``Cancel-After``."""
 
 
 def latest_version(model: Model) -> Version:
@@ -59,6 +71,8 @@ async def create_prediction(
     body: PredictionRequest,
     wait: float | None,
     links: Links,
+    *,
+    cancel_after: float | None = None,
 ) -> Prediction:
     schema = version.openapi_schema
     valid = validate_input(schema, body.input)
@@ -66,6 +80,8 @@ async def create_prediction(
         await check_webhook_url(context.url_policy, body.webhook)
     clean_input = await resolve_file_inputs(context, account, schema, valid, links)
     prediction_id = new_prediction_id()
+    created_at = datetime.now(UTC)
+    deadline = None if cancel_after is None else created_at + timedelta(seconds=cancel_after)
     subscription = context.bus.subscribe(prediction_id) if wait else None
     try:
         prediction = await context.queue.enqueue(
@@ -78,7 +94,9 @@ async def create_prediction(
             source="api",
             logs="",
             metrics={},
-            created_at=datetime.now(UTC),
+            created_at=created_at,
+            deadline_at=deadline,
+            hardware=model.hardware,
             webhook=body.webhook,
             webhook_events_filter=body.webhook_events_filter,
         )

@@ -1,4 +1,5 @@
-"""The API's sweeper: predictions whose worker vanished are retried or failed, never stuck."""
+"""The API's sweeper: predictions whose worker vanished are retried or failed, never stuck;
+predictions past their ``Cancel-After`` deadline are canceled."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ async def sweep_once(context: AppContext) -> int:
         context.bus.publish(PredictionEvent(prediction.id, prediction.status, prediction))
     if any(p.status == PredictionStatus.STARTING for p in changed):
         await context.bus.work_available()
-    return len(changed)
+    overdue = await context.queue.enforce_deadlines()
+    for prediction in overdue:
+        log.info("prediction.deadline_passed", prediction_id=prediction.id)
+        context.bus.publish(PredictionEvent(prediction.id, prediction.status, prediction))
+    return len(changed) + len(overdue)
 
 
 async def sweep_forever(context: AppContext, interval: float = SWEEP_INTERVAL_SECONDS) -> None:

@@ -6,24 +6,44 @@ directly for its own worker, which shares the process and gains nothing from a l
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
 from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
-from mimeo.core.protocol import Job, Report, ReportAnswer
+from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget
 from mimeo.core.status import PredictionStatus
 from mimeo.events import PredictionEvent
 from mimeo.queue import LeaseLost
 from mimeo.storage.blob_store import check_key
 from mimeo.store.records import Prediction
 
-CLAIM_RECHECK_SECONDS = 0.5
+CLAIM_RECHECK_SECONDS = 1.0
+"""A waiting claim looks again this often without a wake-up: capacity freed by a finished or
+deadline-canceled prediction, or a deployment's cap, does not announce itself on the bus."""
+StillWanted = Callable[[], Awaitable[bool]]
 
 
-async def claim_job(context: AppContext, worker_id: str, wait_seconds: float) -> Job | None:
-    """Wait until there is work (or ``wait_seconds`` pass): no polling delay."""
-    deadline = wait_seconds
+async def claim_job(
+    context: AppContext,
+    worker_id: str,
+    wait_seconds: float,
+    offer: Offer | None = None,
+    still_wanted: StillWanted | None = None,
+) -> Job | None:
+    """Wait until there is work that fits ``offer`` (or ``wait_seconds`` pass): no polling delay.
+
+    ``still_wanted`` is asked before each claim, so a worker that hung up (it is shutting down)
+    is not handed a prediction it will never run.
+    """
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + wait_seconds
     while True:
         generation = context.bus.work_generation
-        claimed = await context.queue.claim(worker_id)
+        if still_wanted is not None and not await still_wanted():
+            return None
+        claimed = await context.queue.claim(worker_id, offer)
         if claimed is not None:
             p = claimed.prediction
             return Job(
@@ -34,10 +54,14 @@ async def claim_job(context: AppContext, worker_id: str, wait_seconds: float) ->
                 lease_expires_at=claimed.lease_expires_at,
                 lease_seconds=context.queue.lease_seconds,
                 attempt=p.attempts,
+                hardware=p.hardware,
+                deployment=p.deployment,
+                queued_seconds=max(0.0, (datetime.now(UTC) - p.created_at).total_seconds()),
             )
-        if deadline <= 0 or not await context.bus.wait_for_work(generation, deadline):
+        remaining = give_up - loop.time()
+        if remaining <= 0:
             return None
-        deadline = CLAIM_RECHECK_SECONDS
+        await context.bus.wait_for_work(generation, min(remaining, CLAIM_RECHECK_SECONDS))
 
 
 async def apply_report(context: AppContext, prediction_id: str, report: Report) -> ReportAnswer:
@@ -48,6 +72,11 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
     """
     queue = context.queue
     prediction: Prediction | None = None
+    if report.hand_back:
+        prediction = await queue.hand_back(prediction_id, report.worker_id)
+        context.bus.publish(PredictionEvent(prediction_id, prediction.status, prediction))
+        await context.bus.work_available()
+        return ReportAnswer(cancel_requested=prediction.cancel_requested)
     if report.started and report.outcome is None:
         prediction = await queue.start(prediction_id, report.worker_id)
         context.bus.publish(PredictionEvent(prediction_id, PredictionStatus.PROCESSING))
@@ -62,6 +91,7 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
             logs=report.logs,
             metrics=outcome.metrics,
         )
+        await context.bus.work_available()  # a slot, and perhaps a deployment's cap, came free
     elif report.logs or report.has_output or not report.started:
         prediction = await queue.progress(
             prediction_id,
@@ -95,3 +125,7 @@ async def store_output(
     key = check_key(f"outputs/{prediction_id}/{name}")
     await context.blobs.put(key, data, media_type)
     return blob_ref(key)
+
+
+async def warm_targets(context: AppContext) -> list[WarmTarget]:
+    return []  # replaced by the deployments branch

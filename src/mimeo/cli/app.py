@@ -21,6 +21,7 @@ from mimeo.cli.outputs import show_output
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.serve import serve as serve_platform
 from mimeo.cli.tls import TlsError
+from mimeo.cli.worker_node import build_director
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_worker_id
@@ -28,9 +29,7 @@ from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import SetupFailed
 from mimeo.settings import Settings
 from mimeo.worker.api_client import WorkerAPI
-from mimeo.worker.director import Director
 from mimeo.worker.hardware import detect_inventory
-from mimeo.worker.pool import InstancePool
 
 app = typer.Typer(
     help="Run open-source models behind a Replicate-compatible API.",
@@ -133,19 +132,22 @@ def worker_command(
         str | None,
         typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
     ] = None,
-    concurrency: Annotated[int, typer.Option(help="Predictions run at once.")] = 1,
+    max_instances: Annotated[
+        int | None,
+        typer.Option(
+            "--max-instances", help="Model instances run at once (default MIMEO_MAX_INSTANCES, 4)."
+        ),
+    ] = None,
 ) -> None:
     """Join a mimeo server as a worker: claim predictions and run them here."""
     _configure_logging()
-    settings = Settings()
+    settings = Settings() if max_instances is None else Settings(max_instances=max_instances)
     worker_token = _require_token(token)
 
     async def run() -> None:
         api = WorkerAPI(server, worker_token, new_worker_id())
-        pool = InstancePool(
-            settings.data_dir / "worker", EnvironmentBuilder(settings.resolved_env_dir), api.archive
-        )
-        director = Director(api, pool, concurrency)
+        builder = EnvironmentBuilder(settings.resolved_env_dir)
+        director = await build_director(settings, api, builder)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, director.drain)

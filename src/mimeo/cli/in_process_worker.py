@@ -15,8 +15,9 @@ from mimeo.api.worker_protocol import (
     read_blob,
     store_output,
     version_archive,
+    warm_targets,
 )
-from mimeo.core.protocol import Job, Report, ReportAnswer
+from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget
 from mimeo.queue import LeaseLost
 from mimeo.worker.api_client import ChannelError, LeaseGone
 
@@ -38,11 +39,14 @@ class InProcessWorkerChannel:
         self.context = context
         self.worker_id = worker_id
 
-    async def claim(self, wait_seconds: float) -> Job | None:
-        return await _answer(claim_job(self.context, self.worker_id, wait_seconds))
+    async def claim(self, wait_seconds: float, offer: Offer) -> Job | None:
+        return await _answer(claim_job(self.context, self.worker_id, wait_seconds, offer))
 
     async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
         return await _answer(apply_report(self.context, prediction_id, report))
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        return await _answer(warm_targets(self.context))
 
     async def archive(self, version_id: str) -> bytes:
         return await _answer(version_archive(self.context, version_id))

@@ -25,6 +25,7 @@ from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.tls import TlsFiles, server_tls
 from mimeo.cli.webhooks import attach_webhooks
+from mimeo.cli.worker_node import build_director
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_api_token, new_worker_id
@@ -35,7 +36,6 @@ from mimeo.settings import Settings
 from mimeo.storage.factory import open_blob_store
 from mimeo.store.store import Store
 from mimeo.worker.director import Director
-from mimeo.worker.pool import InstancePool
 
 log = structlog.get_logger()
 EXAMPLES_OWNER = "examples"
@@ -130,8 +130,7 @@ async def serve(
     director: Director | None = None
     if run_worker:
         channel = InProcessWorkerChannel(context, new_worker_id())
-        pool = InstancePool(settings.data_dir / "worker", builder, channel.archive)
-        director = Director(channel, pool)
+        director = await build_director(settings, channel, builder)
 
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -11,9 +11,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 
+class Offer(BaseModel):
+    """What a worker can take on now: a free slot on a warm instance of these versions, or a new
+    instance on these hardware SKUs. The queue hands out only what fits, so a full worker
+    never holds a prediction it cannot start while another worker could."""
+
+    warm_versions: list[str] = Field(default_factory=list)
+    startable_hardware: list[str] = Field(default_factory=lambda: ["cpu"])
+
+    @property
+    def empty(self) -> bool:
+        return not self.warm_versions and not self.startable_hardware
+
+
 class ClaimRequest(BaseModel):
     worker_id: str
     wait_seconds: float = Field(default=20.0, ge=0, le=60)
+    offer: Offer = Field(default_factory=Offer)
 
 
 class Job(BaseModel):
@@ -24,6 +38,20 @@ class Job(BaseModel):
     lease_expires_at: datetime
     lease_seconds: float
     attempt: int
+    hardware: str = "cpu"
+    deployment: str | None = None
+    queued_seconds: float = 0.0
+    """Time from creation to this claim: the queue time a user sees in the metrics."""
+
+
+class WarmTarget(BaseModel):
+    """A deployment's wish for instances that stay up whether or not predictions arrive."""
+
+    deployment: str
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int
 
 
 class Outcome(BaseModel):
@@ -42,6 +70,8 @@ class Report(BaseModel):
     output: Any = None
     has_output: bool = False
     outcome: Outcome | None = None
+    hand_back: bool = False
+    """The worker is shutting down before it could finish: requeue the prediction untouched."""
 
 
 class ReportAnswer(BaseModel):

@@ -7,17 +7,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.errors import Conflict, InvalidTransition
 from mimeo.core.leases import LEASE_SECONDS, Fail, lease_expiry, on_lost_lease
+from mimeo.core.protocol import Offer
 from mimeo.core.status import TERMINAL, PredictionStatus, sources_of
 from mimeo.store.changes import ChangeHook, ChangeKind, PredictionChange
 from mimeo.store.records import Prediction, as_utc
-from mimeo.store.tables import models, predictions
+from mimeo.store.tables import deployments, models, predictions
 
 Clock = Callable[[], datetime]
+DEADLINE_BEFORE_START = "The prediction's Cancel-After deadline passed before it could start."
+UNCAPPED = 2**31 - 1
+"""The cap of a prediction whose deployment was deleted while it waited: it still runs."""
 
 
 def utc_now() -> datetime:
@@ -61,21 +65,64 @@ class PredictionQueue:
             await self._changed(conn, PredictionChange(ChangeKind.CREATED, prediction))
         return prediction
 
-    async def claim(self, worker_id: str) -> Claim | None:
-        """Lease the oldest queued prediction to ``worker_id``, or return None."""
+    async def claim(self, worker_id: str, offer: Offer | None = None) -> Claim | None:
+        """Lease the next queued prediction that fits ``offer`` (anything when None).
+
+        Fair order: the version with the fewest predictions in flight goes first, so a flood of
+        one model cannot starve another; within a version, creation order. A deployment never
+        has more in flight than its ``max_in_flight`` across the fleet, and a prediction whose
+        ``Cancel-After`` deadline has passed is left for the sweeper to cancel.
+        """
         now = self._clock()
         expires = lease_expiry(now, self.lease_seconds)
+        in_flight = predictions.alias("in_flight")
+        version_load = (
+            select(func.count())
+            .select_from(in_flight)
+            .where(
+                in_flight.c.version == predictions.c.version,
+                in_flight.c.lease_owner.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        deployment_load = (
+            select(func.count())
+            .select_from(in_flight)
+            .where(
+                in_flight.c.deployment == predictions.c.deployment,
+                in_flight.c.lease_owner.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        deployment_cap = (
+            select(deployments.c.max_in_flight)
+            .where(deployments.c.owner + "/" + deployments.c.name == predictions.c.deployment)
+            .scalar_subquery()
+        )
+        conditions = [
+            predictions.c.status == PredictionStatus.STARTING,
+            predictions.c.lease_owner.is_(None),
+            or_(predictions.c.deadline_at.is_(None), predictions.c.deadline_at > now),
+            or_(
+                predictions.c.deployment.is_(None),
+                deployment_load < func.coalesce(deployment_cap, UNCAPPED),
+            ),
+        ]
+        if offer is not None:
+            conditions.append(
+                or_(
+                    predictions.c.version.in_(offer.warm_versions),
+                    predictions.c.hardware.in_(offer.startable_hardware),
+                )
+            )
         oldest = (
             select(predictions.c.id)
-            .where(
-                predictions.c.status == PredictionStatus.STARTING,
-                predictions.c.lease_owner.is_(None),
-            )
-            .order_by(predictions.c.created_at, predictions.c.id)
+            .where(*conditions)
+            .order_by(version_load, predictions.c.created_at, predictions.c.id)
             .limit(1)
         )
         if self._skip_locked:
-            oldest = oldest.with_for_update(skip_locked=True)
+            oldest = oldest.with_for_update(skip_locked=True, of=predictions)
         statement = (
             update(predictions)
             .where(
@@ -302,6 +349,81 @@ class PredictionQueue:
                         await self._changed(
                             conn, PredictionChange(ChangeKind.COMPLETED, prediction)
                         )
+        return changed
+
+    async def hand_back(self, prediction_id: str, worker_id: str) -> Prediction:
+        """A worker shutting down returns a prediction it could not finish: queued again as if
+        never claimed (the attempt is not counted), its partial output dropped."""
+        statement = (
+            update(predictions)
+            .where(
+                predictions.c.id == prediction_id,
+                predictions.c.lease_owner == worker_id,
+                predictions.c.status.not_in(list(TERMINAL)),
+            )
+            .values(
+                status=PredictionStatus.STARTING,
+                lease_owner=None,
+                lease_expires_at=None,
+                started_at=None,
+                output=None,
+                attempts=predictions.c.attempts - 1,
+                logs=predictions.c.logs
+                + "mimeo: the worker shut down before finishing; queued again\n",
+            )
+            .returning(predictions)
+        )
+        async with self._engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None:
+            raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
+        return Prediction.from_row(row)
+
+    async def enforce_deadlines(self) -> list[Prediction]:
+        """``Cancel-After``: a queued prediction past its deadline is canceled now; a running one
+        is flagged, and its worker cancels it as it would for the user."""
+        now = self._clock()
+        changed: list[Prediction] = []
+        async with self._engine.begin() as conn:
+            queued = (
+                await conn.execute(
+                    update(predictions)
+                    .where(
+                        predictions.c.status == PredictionStatus.STARTING,
+                        predictions.c.lease_owner.is_(None),
+                        predictions.c.deadline_at < now,
+                    )
+                    .values(
+                        status=PredictionStatus.CANCELED,
+                        completed_at=now,
+                        error=DEADLINE_BEFORE_START,
+                        metrics={"predict_time": 0.0},
+                    )
+                    .returning(predictions)
+                )
+            ).all()
+            for row in queued:
+                prediction = Prediction.from_row(row)
+                changed.append(prediction)
+                await self._changed(conn, PredictionChange(ChangeKind.COMPLETED, prediction))
+            running = (
+                await conn.execute(
+                    update(predictions)
+                    .where(
+                        predictions.c.lease_owner.is_not(None),
+                        predictions.c.status.not_in(list(TERMINAL)),
+                        predictions.c.cancel_requested.is_(False),
+                        predictions.c.deadline_at < now,
+                    )
+                    .values(
+                        cancel_requested=True,
+                        logs=predictions.c.logs
+                        + "mimeo: the Cancel-After deadline passed; canceling\n",
+                    )
+                    .returning(predictions)
+                )
+            ).all()
+            changed.extend(Prediction.from_row(row) for row in running)
         return changed
 
     async def _transition(

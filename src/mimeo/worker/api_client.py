@@ -11,7 +11,7 @@ from typing import Protocol
 import httpx
 
 from mimeo.core.errors import MimeoError
-from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer
+from mimeo.core.protocol import ClaimRequest, Job, Offer, Report, ReportAnswer, WarmTarget
 
 
 class LeaseGone(MimeoError):
@@ -31,13 +31,19 @@ class ChannelError(MimeoError):
 class WorkerChannel(Protocol):
     worker_id: str
 
-    async def claim(self, wait_seconds: float) -> Job | None: ...
+    async def claim(self, wait_seconds: float, offer: Offer) -> Job | None:
+        """Wait up to ``wait_seconds`` for a prediction that fits ``offer``; cancellable."""
+        ...
 
     async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
         """Raises ``LeaseGone`` when the prediction is no longer this worker's."""
         ...
 
     async def archive(self, version_id: str) -> bytes: ...
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        """Deployments' minimum instances, which this worker keeps warm if it can."""
+        ...
 
     async def blob(self, key: str) -> bytes:
         """A file the API holds for a prediction's input."""
@@ -68,8 +74,8 @@ class WorkerAPI:
             transport=transport,
         )
 
-    async def claim(self, wait_seconds: float) -> Job | None:
-        body = ClaimRequest(worker_id=self.worker_id, wait_seconds=wait_seconds)
+    async def claim(self, wait_seconds: float, offer: Offer) -> Job | None:
+        body = ClaimRequest(worker_id=self.worker_id, wait_seconds=wait_seconds, offer=offer)
         response = await self._client.post("/internal/v1/claim", json=body.model_dump())
         if response.status_code == 204:
             return None
@@ -86,6 +92,11 @@ class WorkerAPI:
             raise LeaseGone(response.json().get("detail", "lease lost"))
         response.raise_for_status()
         return ReportAnswer.model_validate_json(response.content)
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        response = await self._client.get("/internal/v1/deployments/warm")
+        response.raise_for_status()
+        return [WarmTarget.model_validate(item) for item in response.json()]
 
     async def archive(self, version_id: str) -> bytes:
         response = await self._client.get(f"/internal/v1/versions/{version_id}/archive")

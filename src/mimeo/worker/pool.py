@@ -1,8 +1,10 @@
-"""Instances of model versions on this node: cold-started on demand, reused while warm.
+"""The instances of model versions on this node: started on demand, shared up to each model's
+``concurrency.max``, kept warm for deployments, stopped when idle.
 
-A version's archive is fetched once and unpacked into the node's cache; its environment comes
-from the shared ``EnvironmentBuilder``. When the pool is full, the least recently used idle
-instance makes room.
+Placement is synchronous (``assign``) so the claim loop's next ``offer`` already counts the
+prediction it just took; starting the instance is not (``ready``), so several predictions of a
+version can wait on one cold start. A version's archive is fetched once into the node's cache;
+its environment comes from the shared ``EnvironmentBuilder``.
 """
 
 from __future__ import annotations
@@ -10,30 +12,73 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
+from mimeo.core.protocol import Offer, WarmTarget
 from mimeo.runtime.archive import SCHEMA_PATH, unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
+from mimeo.runtime.model_options import ModelOptions
 
 log = structlog.get_logger()
 FetchArchive = Callable[[str], Awaitable[bytes]]
 
 
-@dataclass
-class Slot:
+class NoCapacity(Exception):
+    """Nothing here can run this prediction now: hand it back to the queue."""
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    max_instances: int = 4
+    idle_timeout: float = 300.0
+    """Seconds an instance may sit unused before it stops (scale to zero)."""
+    setup_timeout: float = 600.0
+    predict_timeout: float = 1800.0
+    """Defaults; a model's ``mimeo.yaml`` may set its own."""
+
+
+@dataclass(eq=False)
+class Instance:
     version: str
-    instance: CogInstance
-    schema: dict[str, Any]
-    busy: bool = False
+    hardware: str
+    devices: tuple[int, ...]
+    capacity: int = 1
+    active: int = 0
     last_used: float = field(default_factory=time.monotonic)
+    kept_warm_for: str | None = None
+    """The deployment whose ``min_instances`` this instance counts toward: not stopped idle."""
+    server: CogInstance | None = None
+    schema: dict[str, Any] = field(default_factory=dict)
+    predict_timeout: float = 0.0
+    starting: asyncio.Task[float] | None = None
+    """Resolves to the seconds setup took; raises ``SetupFailed`` for every waiter."""
+
+    @property
+    def ready(self) -> bool:
+        return self.starting is not None and self.starting.done() and self.server is not None
+
+    @property
+    def alive(self) -> bool:
+        if self.starting is None or not self.starting.done():
+            return True
+        return self.server is not None and self.server.alive
+
+    @property
+    def has_room(self) -> bool:
+        return self.alive and self.active < self.capacity
+
+    @property
+    def evictable(self) -> bool:
+        return self.ready and self.active == 0 and self.kept_warm_for is None
 
     @property
     def iterator_output(self) -> bool:
@@ -50,73 +95,201 @@ class InstancePool:
         work_dir: Path,
         builder: EnvironmentBuilder,
         fetch_archive: FetchArchive,
-        max_instances: int = 4,
+        limits: PoolLimits | None = None,
+        gpus: Sequence[GpuLike] = (),
     ) -> None:
         self.work_dir = work_dir
         self.builder = builder
         self.fetch_archive = fetch_archive
-        self.max_instances = max_instances
-        self._slots: list[Slot] = []
-        self._lock = asyncio.Lock()
-        self._version_locks: dict[str, asyncio.Lock] = {}
+        self.limits = limits or PoolLimits()
+        self.gpus = tuple(gpus)
+        self.skus = offered_skus(self.gpus)
+        self.instances: list[Instance] = []
+        self.changed = asyncio.Event()
+        """Set whenever capacity may have come free; the claim loop waits on it when full."""
+        self._capacity: dict[str, int] = {}
+        self._unpacking: dict[str, asyncio.Lock] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
 
-    async def acquire(self, version: str) -> tuple[Slot, bool]:
-        """An idle instance of ``version``, started if needed; True when it was a cold start."""
-        async with self._version_locks.setdefault(version, asyncio.Lock()):
-            async with self._lock:
-                for slot in self._slots:
-                    if slot.version == version and not slot.busy and slot.instance.alive:
-                        slot.busy = True
-                        return slot, False
-                await self._make_room()
-            slot = await self._start(version)
-            async with self._lock:
-                self._slots.append(slot)
-            return slot, True
+    def offer(self) -> Offer:
+        self._forget_dead()
+        warm = sorted({i.version for i in self.instances if i.has_room})
+        startable = [sku for sku in self.skus if self._placement(sku, evict=False) is not None]
+        return Offer(warm_versions=warm, startable_hardware=startable)
 
-    def release(self, slot: Slot) -> None:
-        slot.busy = False
-        slot.last_used = time.monotonic()
+    def assign(self, version: str, hardware: str) -> Instance:
+        """A place for one prediction now: a free slot on a live instance of ``version``, or a
+        new instance (making room by stopping idle ones). Raises ``NoCapacity``."""
+        self._forget_dead()
+        for instance in self.instances:
+            if instance.version == version and instance.hardware == hardware and instance.has_room:
+                instance.active += 1
+                return instance
+        instance = self._launch(version, hardware)
+        instance.active = 1
+        return instance
 
-    async def discard(self, slot: Slot) -> None:
-        async with self._lock:
-            if slot in self._slots:
-                self._slots.remove(slot)
-        await slot.instance.stop()
+    async def ready(self, instance: Instance) -> float | None:
+        """Wait until ``instance`` runs; the seconds setup took when this was a cold start."""
+        assert instance.starting is not None
+        cold = not instance.starting.done()
+        setup_seconds = await asyncio.shield(instance.starting)
+        return setup_seconds if cold else None
+
+    def release(self, instance: Instance) -> None:
+        instance.active = max(0, instance.active - 1)
+        instance.last_used = time.monotonic()
+        self.changed.set()
+
+    async def discard(self, instance: Instance) -> None:
+        """Stop an instance that died or would not stop a prediction; the next one replaces it."""
+        instance.active = max(0, instance.active - 1)
+        self._remove(instance, "instance.discarded")
+        await self._drain_stops()
+
+    def keep_warm(self, targets: Sequence[WarmTarget]) -> None:
+        """Hold ``min_instances`` of each deployment's current version, starting what is missing;
+        instances of versions no longer wanted become ordinary (and may stop when idle)."""
+        for instance in self.instances:
+            instance.kept_warm_for = None
+        for target in targets:
+            if target.hardware not in self.skus:
+                continue
+            same = [
+                i
+                for i in self.instances
+                if i.version == target.version and i.hardware == target.hardware and i.alive
+            ]
+            for instance in same[: target.min_instances]:
+                instance.kept_warm_for = target.deployment
+            for _ in range(target.min_instances - len(same)):
+                try:
+                    started = self._launch(target.version, target.hardware)
+                except NoCapacity:
+                    log.warning("instance.warm_start_skipped", deployment=target.deployment)
+                    break
+                started.kept_warm_for = target.deployment
+                assert started.starting is not None
+                started.starting.add_done_callback(_report_warm_start)
+                log.info("instance.kept_warm", deployment=target.deployment)
+
+    def stop_idle(self) -> int:
+        """Scale to zero: stop instances unused for longer than the idle timeout."""
+        now = time.monotonic()
+        idle = [
+            i
+            for i in self.instances
+            if i.evictable and now - i.last_used > self.limits.idle_timeout
+        ]
+        for instance in idle:
+            self._remove(instance, "instance.stopped_idle")
+        return len(idle)
 
     async def close(self) -> None:
-        async with self._lock:
-            slots, self._slots = self._slots, []
-        await asyncio.gather(*(slot.instance.stop() for slot in slots))
+        for instance in list(self.instances):
+            self._remove(instance, "instance.stopped")
+        await self._drain_stops()
 
-    async def _make_room(self) -> None:
-        self._slots = [s for s in self._slots if s.instance.alive or s.busy]
-        while len(self._slots) >= self.max_instances:
-            idle = sorted((s for s in self._slots if not s.busy), key=lambda s: s.last_used)
-            if not idle:
-                return
-            victim = idle[0]
-            self._slots.remove(victim)
-            log.info("instance.evicted", version=victim.version)
-            await victim.instance.stop()
-
-    async def _start(self, version: str) -> Slot:
-        model_dir = self.work_dir / "models" / version
-        if not (model_dir / "cog.yaml").is_file():
-            staging = model_dir.with_name(f".{version}.incoming")
-            unpack(await self.fetch_archive(version), staging)
-            staging.replace(model_dir)
-        config = CogConfig.load(model_dir)
-        environment = await self.builder.ensure(config, model_dir)
-        schema = json.loads((model_dir / SCHEMA_PATH).read_text())
-        assert config.predict is not None
-        instance = CogInstance(
-            model_dir,
-            environment,
-            config.predict,
-            self.work_dir / "logs" / f"{version[:12]}-{time.time_ns()}.log",
+    def _launch(self, version: str, hardware: str) -> Instance:
+        devices = self._placement(hardware, evict=True)
+        if devices is None:
+            raise NoCapacity(f"no room for a {hardware} instance of {version[:12]}")
+        instance = Instance(
+            version, hardware, tuple(devices), capacity=self._capacity.get(version, 1)
         )
-        log.info("instance.starting", version=version)
-        await instance.start()
-        log.info("instance.ready", version=version, port=instance.port)
-        return Slot(version, instance, schema, busy=True)
+        instance.starting = asyncio.create_task(self._start(instance))
+        self.instances.append(instance)
+        return instance
+
+    def _placement(self, hardware: str, *, evict: bool) -> list[int] | None:
+        """The GPU devices a new instance on ``hardware`` would get, stopping idle instances
+        to make room when ``evict``; None when it cannot be placed even so."""
+        if hardware not in self.skus:
+            return None
+        idle = sorted((i for i in self.instances if i.evictable), key=lambda i: i.last_used)
+        kept = [i for i in self.instances if i not in idle]
+        for victims in range(len(idle) + 1):
+            remaining = kept + idle[victims:]
+            if len(remaining) >= self.limits.max_instances:
+                continue
+            used = {d for i in remaining for d in i.devices}
+            devices = pick_devices(hardware, [g for g in self.gpus if g.index not in used])
+            if devices is None:
+                continue
+            if evict:
+                for victim in idle[:victims]:
+                    self._remove(victim, "instance.evicted")
+            return devices
+        return None
+
+    async def _start(self, instance: Instance) -> float:
+        began = time.monotonic()
+        try:
+            model_dir = await self._unpacked(instance.version)
+            config = CogConfig.load(model_dir)
+            options = ModelOptions.load(model_dir)
+            environment = await self.builder.ensure(config, model_dir)
+            instance.schema = json.loads((model_dir / SCHEMA_PATH).read_text())
+            instance.capacity = self._capacity[instance.version] = config.concurrency.max
+            instance.predict_timeout = options.timeouts.predict or self.limits.predict_timeout
+            assert config.predict is not None
+            devices = ",".join(str(d) for d in instance.devices)
+            server = CogInstance(
+                model_dir,
+                environment,
+                config.predict,
+                self.work_dir / "logs" / f"{instance.version[:12]}-{time.time_ns()}.log",
+                # nvidia-smi numbers GPUs in PCI bus order; CUDA must count the same way.
+                extra_env={"CUDA_VISIBLE_DEVICES": devices, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"},
+            )
+            instance.server = server
+            log.info("instance.starting", version=instance.version, hardware=instance.hardware)
+            await server.start(options.timeouts.setup or self.limits.setup_timeout)
+        except BaseException:
+            self._remove(instance, "instance.start_failed")
+            raise
+        finally:
+            self.changed.set()
+        seconds = time.monotonic() - began
+        log.info("instance.ready", version=instance.version, port=server.port, setup=seconds)
+        return seconds
+
+    async def _unpacked(self, version: str) -> Path:
+        model_dir = self.work_dir / "models" / version
+        async with self._unpacking.setdefault(version, asyncio.Lock()):
+            if not (model_dir / "cog.yaml").is_file():
+                staging = model_dir.with_name(f".{version}.incoming")
+                unpack(await self.fetch_archive(version), staging)
+                staging.replace(model_dir)
+        return model_dir
+
+    def _forget_dead(self) -> None:
+        for instance in list(self.instances):
+            if not instance.alive and instance.active == 0:
+                self._remove(instance, "instance.died")
+
+    def _remove(self, instance: Instance, event: str) -> None:
+        if instance not in self.instances:
+            return
+        self.instances.remove(instance)
+        log.info(event, version=instance.version, hardware=instance.hardware)
+        self.changed.set()
+        stop = asyncio.create_task(self._stop(instance))
+        self._stopping.add(stop)
+        stop.add_done_callback(self._stopping.discard)
+
+    async def _stop(self, instance: Instance) -> None:
+        if instance.starting is not None and not instance.starting.done():
+            instance.starting.cancel()
+        if instance.server is not None:
+            await instance.server.stop()
+
+    async def _drain_stops(self) -> None:
+        if self._stopping:
+            await asyncio.gather(*list(self._stopping), return_exceptions=True)
+
+
+def _report_warm_start(task: asyncio.Task[float]) -> None:
+    """Nobody waits on a warm start: its failure is logged here (and retried next sync)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("instance.warm_start_failed", error=str(task.exception()))

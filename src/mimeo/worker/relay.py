@@ -19,6 +19,7 @@ class Relay:
     chunks: list[Any] = field(default_factory=list)
     output_dirty: bool = False
     outcome: Outcome | None = None
+    handing_back: bool = False
     metrics: dict[str, float] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
@@ -70,6 +71,21 @@ class Relay:
         self.flush_now.set()
         self.outcome = Outcome(status="canceled", metrics=self.metrics)
 
+    def note(self, line: str) -> None:
+        """A line of mimeo's own in the prediction's logs (cold starts, timeouts)."""
+        self.changed.set()
+        self.logs.append(f"mimeo: {line}\n")
+
+    def hand_back(self) -> None:
+        self.changed.set()
+        self.handing_back = True
+        self.finished.set()
+        self.flush_now.set()
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None or self.handing_back
+
     def take(self) -> Report:
         """The batch to send now; what it holds is not sent again."""
         report = Report(
@@ -78,12 +94,13 @@ class Relay:
             logs="".join(self.logs),
             output=list(self.chunks) if self.output_dirty else None,
             has_output=self.output_dirty,
-            outcome=self.outcome,
+            outcome=None if self.handing_back else self.outcome,
+            hand_back=self.handing_back,
         )
         self._started_sent = self._started_sent or report.started
         self._chunks_sent = len(self.chunks)
         self.changed.clear()
-        if self.outcome is None:
+        if not self.done:
             self.flush_now.clear()
         self.logs.clear()
         self.output_dirty = False

@@ -14,8 +14,9 @@ from mimeo.api.worker_protocol import (
     read_blob,
     store_output,
     version_archive,
+    warm_targets,
 )
-from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer
+from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer, WarmTarget
 
 router = APIRouter(
     prefix="/internal/v1", tags=["internal"], dependencies=[WorkerDep], include_in_schema=False
@@ -23,14 +24,22 @@ router = APIRouter(
 
 
 @router.post("/claim", response_model=None)
-async def claim(body: ClaimRequest, context: ContextDep) -> Job | Response:
-    job = await claim_job(context, body.worker_id, body.wait_seconds)
+async def claim(body: ClaimRequest, request: Request, context: ContextDep) -> Job | Response:
+    async def still_wanted() -> bool:
+        return not await request.is_disconnected()
+
+    job = await claim_job(context, body.worker_id, body.wait_seconds, body.offer, still_wanted)
     return Response(status_code=204) if job is None else job
 
 
 @router.post("/predictions/{prediction_id}/report")
 async def report(prediction_id: str, body: Report, context: ContextDep) -> ReportAnswer:
     return await apply_report(context, prediction_id, body)
+
+
+@router.get("/deployments/warm")
+async def deployments_warm(context: ContextDep) -> list[WarmTarget]:
+    return await warm_targets(context)
 
 
 @router.get("/versions/{version_id}/archive")

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from mimeo.api.deps import AccountDep, ContextDep, CursorDep
 from mimeo.api.links import LinksDep
 from mimeo.api.prediction_service import (
+    CancelAfterDep,
     PredictionRequest,
     create_prediction,
     created_response,
@@ -112,11 +113,12 @@ async def create_model_prediction(
     context: ContextDep,
     account: AccountDep,
     links: LinksDep,
+    cancel_after: CancelAfterDep,
     prefer: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     model = await context.store.catalog.get_model(owner, name)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
     prediction = await create_prediction(
-        context, account, model, latest_version(model), body, wait, links
+        context, account, model, latest_version(model), body, wait, links, cancel_after=cancel_after
     )
     return created_response(links, prediction, wait)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from mimeo.api.deps import AccountDep, ContextDep, CursorDep, PredictionDep
 from mimeo.api.links import LinksDep
 from mimeo.api.prediction_service import (
+    CancelAfterDep,
     PredictionRequest,
     create_prediction,
     created_response,
@@ -46,11 +47,14 @@ async def create(
     context: ContextDep,
     account: AccountDep,
     links: LinksDep,
+    cancel_after: CancelAfterDep,
     prefer: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     model, version = await _resolve(context, body.version)
     wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(context, account, model, version, body, wait, links)
+    prediction = await create_prediction(
+        context, account, model, version, body, wait, links, cancel_after=cancel_after
+    )
     return created_response(links, prediction, wait)
 
 

@@ -1,0 +1,27 @@
+"""Durations as Replicate's ``Cancel-After`` header writes them: ``30``, ``90s``, ``5m``,
+``1h30m45s`` (units in descending order; a bare number is seconds)."""
+
+from __future__ import annotations
+
+import re
+
+from mimeo.core.errors import FieldError, InvalidInput
+
+MIN_CANCEL_AFTER_SECONDS = 5.0
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def parse_cancel_after(text: str) -> float:
+    """Seconds; a malformed or too short duration is a 422 naming the header."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise _invalid(f"'{text}' is not a duration like 30s, 5m or 1h30m")
+    hours, minutes, seconds = match.groups()
+    total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+    if total < MIN_CANCEL_AFTER_SECONDS:
+        raise _invalid(f"the minimum is {MIN_CANCEL_AFTER_SECONDS:.0f}s, got '{text}'")
+    return total
+
+
+def _invalid(message: str) -> InvalidInput:
+    return InvalidInput([FieldError("Cancel-After", message)])
