@@ -239,8 +239,13 @@ class InstancePool:
                 environment,
                 config.predict,
                 self.work_dir / "logs" / f"{instance.version[:12]}-{time.time_ns()}.log",
-                # nvidia-smi numbers GPUs in PCI bus order; CUDA must count the same way.
-                extra_env={"CUDA_VISIBLE_DEVICES": devices, "CUDA_DEVICE_ORDER": "PCI_BUS_ID"},
+                extra_env={
+                    "CUDA_VISIBLE_DEVICES": devices,
+                    # nvidia-smi numbers GPUs in PCI bus order; CUDA must count the same way.
+                    "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+                    # What `cog build` bakes into the image from cog.yaml; coglet reads it here.
+                    "COG_MAX_CONCURRENCY": str(config.concurrency.max),
+                },
             )
             instance.server = server
             log.info("instance.starting", version=instance.version, hardware=instance.hardware)
