@@ -7,22 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mimeo.core import hardware
 from mimeo.core.errors import FieldError
+from mimeo.core.hardware import hardware_error
 
 
 def check_configuration(
     hardware_sku: str, min_instances: int, max_instances: int
 ) -> list[FieldError]:
     """Every problem at once, so a client fixes its request in one round trip."""
-    errors: list[FieldError] = []
-    if not hardware.is_known(hardware_sku):
-        errors.append(
-            FieldError(
-                "hardware",
-                f"unknown hardware {hardware_sku!r}; known SKUs: {hardware.known_skus()}",
-            )
-        )
+    unknown = hardware_error(hardware_sku)
+    errors: list[FieldError] = [] if unknown is None else [unknown]
     if min_instances < 0:
         errors.append(FieldError("min_instances", "must be 0 or more"))
     if max_instances < 1:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mimeo.core.errors import FieldError
+
 CPU = "cpu"
 
 
@@ -43,3 +45,10 @@ def is_known(sku: str) -> bool:
 
 def known_skus() -> str:
     return ", ".join(BY_SKU)
+
+
+def hardware_error(sku: str) -> FieldError | None:
+    """The 422 entry for a SKU mimeo does not know, naming the ones it does."""
+    if is_known(sku):
+        return None
+    return FieldError("hardware", f"unknown hardware {sku!r}; known SKUs: {known_skus()}")
