@@ -18,6 +18,7 @@ from mimeo.api.file_inputs import resolve_file_inputs
 from mimeo.api.links import Links
 from mimeo.api.serializers import prediction_json
 from mimeo.core.errors import NotFound
+from mimeo.core.hardware import CPU
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
 from mimeo.core.validation import validate_input
@@ -59,7 +60,11 @@ async def create_prediction(
     body: PredictionRequest,
     wait: float | None,
     links: Links,
+    *,
+    hardware: str = CPU,
+    deployment: str | None = None,
 ) -> Prediction:
+    """``hardware`` and ``deployment`` say where a deployment's prediction may run."""
     schema = version.openapi_schema
     valid = validate_input(schema, body.input)
     if body.webhook is not None:
@@ -81,6 +86,8 @@ async def create_prediction(
             created_at=datetime.now(UTC),
             webhook=body.webhook,
             webhook_events_filter=body.webhook_events_filter,
+            hardware=hardware,
+            deployment=deployment,
         )
         log.info("prediction.enqueued", prediction_id=prediction_id, model=model.full_name)
         await context.bus.work_available()
