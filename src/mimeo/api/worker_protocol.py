@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
-from mimeo.core.protocol import Job, Report, ReportAnswer
+from mimeo.core.protocol import Job, Report, ReportAnswer, WarmTarget
 from mimeo.core.status import PredictionStatus
 from mimeo.events import PredictionEvent
 from mimeo.queue import LeaseLost
@@ -95,3 +95,17 @@ async def store_output(
     key = check_key(f"outputs/{prediction_id}/{name}")
     await context.blobs.put(key, data, media_type)
     return blob_ref(key)
+
+
+async def warm_targets(context: AppContext) -> list[WarmTarget]:
+    """Every deployment with ``min_instances`` above zero, whichever account owns it."""
+    return [
+        WarmTarget(
+            deployment=d.full_name,
+            version=d.version,
+            hardware=d.hardware,
+            min_instances=d.min_instances,
+            max_instances=d.max_instances,
+        )
+        for d in await context.store.deployments.list_warm()
+    ]

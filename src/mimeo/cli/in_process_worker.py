@@ -15,8 +15,9 @@ from mimeo.api.worker_protocol import (
     read_blob,
     store_output,
     version_archive,
+    warm_targets,
 )
-from mimeo.core.protocol import Job, Report, ReportAnswer
+from mimeo.core.protocol import Job, Report, ReportAnswer, WarmTarget
 from mimeo.queue import LeaseLost
 from mimeo.worker.api_client import ChannelError, LeaseGone
 
@@ -56,6 +57,9 @@ class InProcessWorkerChannel:
         return await _answer(
             store_output(self.context, prediction_id, self.worker_id, name, data, media_type)
         )
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        return await _answer(warm_targets(self.context))
 
     async def close(self) -> None:
         return None

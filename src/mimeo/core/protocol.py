@@ -46,3 +46,14 @@ class Report(BaseModel):
 
 class ReportAnswer(BaseModel):
     cancel_requested: bool
+
+
+class WarmTarget(BaseModel):
+    """A deployment that keeps ``min_instances`` of its version running on its hardware even
+    while idle, so the fleet starts them before the first prediction arrives."""
+
+    deployment: str
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int

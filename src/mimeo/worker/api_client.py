@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Protocol
 
 import httpx
+from pydantic import TypeAdapter
 
 from mimeo.core.errors import MimeoError
-from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer
+from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer, WarmTarget
+
+WARM_TARGETS = TypeAdapter(list[WarmTarget])
 
 
 class LeaseGone(MimeoError):
@@ -47,6 +50,10 @@ class WorkerChannel(Protocol):
         self, prediction_id: str, name: str, data: bytes, media_type: str
     ) -> str:
         """Store an output file; returns the reference to put in the output."""
+        ...
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        """The deployments that want instances kept running while idle."""
         ...
 
     async def close(self) -> None: ...
@@ -110,6 +117,11 @@ class WorkerAPI:
             raise LeaseGone(response.json().get("detail", "lease lost"))
         response.raise_for_status()
         return str(response.json()["ref"])
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        response = await self._client.get("/internal/v1/deployments/warm")
+        response.raise_for_status()
+        return WARM_TARGETS.validate_json(response.content)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -14,8 +14,9 @@ from mimeo.api.worker_protocol import (
     read_blob,
     store_output,
     version_archive,
+    warm_targets,
 )
-from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer
+from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer, WarmTarget
 
 router = APIRouter(
     prefix="/internal/v1", tags=["internal"], dependencies=[WorkerDep], include_in_schema=False
@@ -51,3 +52,8 @@ async def output(
     data = await request.body()
     ref = await store_output(context, prediction_id, worker_id, name, data, media_type)
     return {"ref": ref}
+
+
+@router.get("/deployments/warm")
+async def warm(context: ContextDep) -> list[WarmTarget]:
+    return await warm_targets(context)
