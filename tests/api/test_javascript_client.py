@@ -180,3 +180,20 @@ def test_js_validate_webhook_accepts_a_real_delivery(
     answer = js("validate-webhook", str(saved))
 
     assert answer == {"valid": True, "validAsRequest": True, "tamperedValid": False}
+
+
+def test_js_deployments_create_run_update_and_delete(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    version = push_fixture("echo")
+
+    answer = js("deployment", "js-echo", "fixtures/echo", version)
+
+    assert answer == {
+        "release": 1,
+        "output": "from a deployment",
+        "deployment": "admin/js-echo",
+        "updatedRelease": 2,
+        "listed": True,
+        "deleted": True,
+    }

@@ -106,3 +106,16 @@ def test_unknown_model_is_404_problem(mimeo_server: MimeoServer) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["status"] == 404
+
+
+def test_creating_a_model_on_unknown_hardware_is_a_422_listing_the_known_skus(
+    mimeo_server: MimeoServer,
+) -> None:
+    body = {"owner": "people", "name": "on-a-tpu", "visibility": "public", "hardware": "tpu-v5"}
+    with mimeo_server.http() as http:
+        answer = http.post("/v1/models", json=body)
+
+    assert answer.status_code == 422
+    [error] = answer.json()["errors"]
+    assert error["field"] == "hardware"
+    assert "gpu-a100-large" in error["message"]

@@ -87,11 +87,10 @@ def test_an_instance_runs_up_to_its_concurrency_max_at_once(
     for prediction in pair:
         prediction.wait()
 
-    (pid_a, began_a, ended_a), (pid_b, began_b, ended_b) = (
-        str(p.output).split() for p in pair
-    )
+    (pid_a, began_a, ended_a), (pid_b, began_b, ended_b) = (str(p.output).split() for p in pair)
     assert pid_a == pid_b
-    assert float(began_b) < float(ended_a) and float(began_a) < float(ended_b)
+    assert float(began_b) < float(ended_a)
+    assert float(began_a) < float(ended_b)
 
 
 def test_a_gpu_model_gets_a_device_of_its_sku(

@@ -57,6 +57,28 @@ const scenarios = {
       return { status: error.response?.status ?? null, message: String(error.message) };
     }
   },
+  async deployment() {
+    // args: deployment name, model, version; a release, a waited prediction, an update, a delete.
+    const [name, model, version] = args;
+    const config = { hardware: "cpu", min_instances: 0, max_instances: 1 };
+    const created = await replicate.deployments.create({ name, model, version, ...config });
+    const { owner } = created;
+    const prediction = await replicate.deployments.predictions.create(owner, name, {
+      input: { text: "from a deployment" },
+      wait: true,
+    });
+    const updated = await replicate.deployments.update(owner, name, { max_instances: 2 });
+    const listed = await replicate.deployments.list();
+    const deleted = await replicate.deployments.delete(owner, name);
+    return {
+      release: created.current_release.number,
+      output: prediction.output,
+      deployment: prediction.deployment,
+      updatedRelease: updated.current_release.number,
+      listed: listed.results.some((d) => d.name === name),
+      deleted,
+    };
+  },
   async "validate-webhook"() {
     // args[0]: a JSON file with the headers and body of one delivery a receiver got.
     const { headers, body } = JSON.parse(readFileSync(args[0], "utf8"));

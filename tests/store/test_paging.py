@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import insert, select
 
+from mimeo.core.errors import InvalidRequest
 from mimeo.core.pagination import Cursor, Page
 from mimeo.store.paging import fetch_page
+from mimeo.store.records import Account
 from mimeo.store.store import Store
-from mimeo.store.tables import predictions
+from mimeo.store.tables import models, predictions
 from tests.store.conftest import Enqueue, FakeClock
 
 
@@ -99,3 +102,32 @@ async def test_a_cursor_past_the_end_is_an_empty_page(
     cursor = Cursor(clock.now - timedelta(days=1), "", forward=True)
 
     assert (await page_of(store, cursor)).results == []
+
+
+async def model_page(store: Store, cursor: Cursor | None) -> Page[str]:
+    async with store.engine.connect() as conn:
+        return await fetch_page(
+            conn, select(models), models.c.created_at, models.c.id, cursor, lambda r: r.name, 2
+        )
+
+
+async def test_a_cursor_over_an_integer_key_compares_it_as_an_integer(
+    store: Store, account: Account
+) -> None:
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    async with store.engine.begin() as conn:
+        for name in ("a", "b", "c"):
+            values = {"owner": "alice", "name": name, "account_id": account.id}
+            await conn.execute(insert(models).values(created_at=moment, **values))
+
+    first = await model_page(store, None)
+    assert first.next is not None
+
+    assert (await model_page(store, first.next)).results == ["a"]
+
+
+async def test_a_cursor_with_a_non_numeric_id_for_an_integer_key_is_invalid(
+    store: Store,
+) -> None:
+    with pytest.raises(InvalidRequest, match="not a row id"):
+        await model_page(store, Cursor(datetime(2030, 1, 1, tzinfo=UTC), "x"))

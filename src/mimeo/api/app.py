@@ -13,7 +13,17 @@ from mimeo.api import problems
 from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
 from mimeo.api.recovery import sweep_forever
-from mimeo.api.routes import account, files, internal, models, predictions, push, streams, webhooks
+from mimeo.api.routes import (
+    account,
+    deployments,
+    files,
+    internal,
+    models,
+    predictions,
+    push,
+    streams,
+    webhooks,
+)
 
 
 class DoubleV1Alias:
@@ -58,6 +68,7 @@ def create_app(context: AppContext) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (models, push, predictions, streams, files, account, internal, webhooks):
+    routers = (models, push, predictions, deployments, streams, files, account, internal, webhooks)
+    for module in routers:
         app.include_router(module.router)
     return app

@@ -1,4 +1,5 @@
-"""Dependencies as ``Annotated`` aliases: the caller's account, the app context, a prediction."""
+"""Dependencies as ``Annotated`` aliases: the caller's account, the app context, a prediction,
+a deployment."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import Depends, Request
 from mimeo.api.context import AppContext
 from mimeo.core.errors import Unauthenticated
 from mimeo.core.pagination import Cursor
-from mimeo.store.records import Account, Prediction
+from mimeo.store.records import Account, Deployment, Prediction
 
 
 def get_context(request: Request) -> AppContext:
@@ -55,6 +56,16 @@ async def get_prediction(
 
 
 PredictionDep = Annotated[Prediction, Depends(get_prediction)]
+
+
+async def get_deployment(
+    owner: str, name: str, account: AccountDep, context: ContextDep
+) -> Deployment:
+    """Deployments belong to one account: another's answers 404, as a prediction does."""
+    return await context.store.deployments.get(owner, name, account.id)
+
+
+DeploymentDep = Annotated[Deployment, Depends(get_deployment)]
 
 
 def page_cursor(cursor: str | None = None) -> Cursor | None:

@@ -73,7 +73,11 @@ async def create_prediction(
     links: Links,
     *,
     cancel_after: float | None = None,
+    hardware: str | None = None,
+    deployment: str | None = None,
 ) -> Prediction:
+    """``hardware`` and ``deployment`` say where a deployment's prediction may run (else the
+    model's hardware); ``cancel_after`` is the ``Cancel-After`` header in seconds."""
     schema = version.openapi_schema
     valid = validate_input(schema, body.input)
     if body.webhook is not None:
@@ -96,9 +100,10 @@ async def create_prediction(
             metrics={},
             created_at=created_at,
             deadline_at=deadline,
-            hardware=model.hardware,
             webhook=body.webhook,
             webhook_events_filter=body.webhook_events_filter,
+            hardware=hardware or model.hardware,
+            deployment=deployment,
         )
         log.info("prediction.enqueued", prediction_id=prediction_id, model=model.full_name)
         await context.bus.work_available()

@@ -7,7 +7,7 @@ from typing import Any
 
 from mimeo.api.links import Links
 from mimeo.core.pagination import Cursor, Page
-from mimeo.store.records import Model, Prediction, StoredFile, Version
+from mimeo.store.records import Account, Deployment, Model, Prediction, StoredFile, Version
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -66,7 +66,36 @@ def prediction_json(prediction: Prediction, links: Links) -> dict[str, Any]:
         "metrics": prediction.metrics,
         "source": prediction.source,
         "data_removed": prediction.data_removed,
-        "deployment": None,
+        "deployment": prediction.deployment,
+    }
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    return {
+        "type": account.type,
+        "username": account.username,
+        "name": account.name,
+        "github_url": None,
+    }
+
+
+def deployment_json(deployment: Deployment, created_by: Account) -> dict[str, Any]:
+    """Only the current release is kept, so ``created_by`` is the owning account."""
+    return {
+        "owner": deployment.owner,
+        "name": deployment.name,
+        "current_release": {
+            "number": deployment.release_number,
+            "model": deployment.model,
+            "version": deployment.version,
+            "created_at": timestamp(deployment.release_created_at),
+            "created_by": account_json(created_by),
+            "configuration": {
+                "hardware": deployment.hardware,
+                "min_instances": deployment.min_instances,
+                "max_instances": deployment.max_instances,
+            },
+        },
     }
 
 

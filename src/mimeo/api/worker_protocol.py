@@ -128,4 +128,14 @@ async def store_output(
 
 
 async def warm_targets(context: AppContext) -> list[WarmTarget]:
-    return []  # replaced by the deployments branch
+    """Every deployment with ``min_instances`` above zero, whichever account owns it."""
+    return [
+        WarmTarget(
+            deployment=d.full_name,
+            version=d.version,
+            hardware=d.hardware,
+            min_instances=d.min_instances,
+            max_instances=d.max_instances,
+        )
+        for d in await context.store.deployments.list_warm()
+    ]

@@ -45,9 +45,6 @@ class InProcessWorkerChannel:
     async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
         return await _answer(apply_report(self.context, prediction_id, report))
 
-    async def warm_targets(self) -> list[WarmTarget]:
-        return await _answer(warm_targets(self.context))
-
     async def archive(self, version_id: str) -> bytes:
         return await _answer(version_archive(self.context, version_id))
 
@@ -60,6 +57,9 @@ class InProcessWorkerChannel:
         return await _answer(
             store_output(self.context, prediction_id, self.worker_id, name, data, media_type)
         )
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        return await _answer(warm_targets(self.context))
 
     async def close(self) -> None:
         return None

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from mimeo.core.errors import FieldError
+
 CPU = "cpu"
 
 
@@ -102,3 +104,10 @@ def offered_skus(gpus: Sequence[GpuLike]) -> list[str]:
     Defined by ``pick_devices`` so that what a node advertises is exactly what it can place.
     """
     return [sku.sku for sku in SKUS if pick_devices(sku.sku, gpus) is not None]
+
+
+def hardware_error(sku: str) -> FieldError | None:
+    """The 422 entry for a SKU mimeo does not know, naming the ones it does."""
+    if is_known(sku):
+        return None
+    return FieldError("hardware", f"unknown hardware {sku!r}; known SKUs: {known_skus()}")

@@ -44,16 +44,6 @@ class Job(BaseModel):
     """Time from creation to this claim: the queue time a user sees in the metrics."""
 
 
-class WarmTarget(BaseModel):
-    """A deployment's wish for instances that stay up whether or not predictions arrive."""
-
-    deployment: str
-    version: str
-    hardware: str
-    min_instances: int
-    max_instances: int
-
-
 class Outcome(BaseModel):
     status: Literal["succeeded", "failed", "canceled"]
     output: Any = None
@@ -76,3 +66,14 @@ class Report(BaseModel):
 
 class ReportAnswer(BaseModel):
     cancel_requested: bool
+
+
+class WarmTarget(BaseModel):
+    """A deployment that keeps ``min_instances`` of its version running on its hardware even
+    while idle, so the fleet starts them before the first prediction arrives."""
+
+    deployment: str
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int

@@ -5,13 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Integer, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mimeo.core.errors import InvalidRequest
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
 from mimeo.store.records import as_utc
 
 T = TypeVar("T")
+
+
+def _cursor_id(id_: Any, cursor: Cursor) -> Any:
+    """A cursor carries its id as text; PostgreSQL will not compare text with an integer key."""
+    if not isinstance(getattr(id_, "type", None), Integer):
+        return cursor.id
+    try:
+        return int(cursor.id)
+    except ValueError as error:
+        raise InvalidRequest(f"invalid cursor: {cursor.id!r} is not a row id") from error
 
 
 async def fetch_page(
@@ -23,12 +34,13 @@ async def fetch_page(
     to_record: Callable[[Any], T],
     page_size: int = PAGE_SIZE,
 ) -> Page[T]:
+    cursor_id = None if cursor is None else _cursor_id(id_, cursor)
     if cursor is None or cursor.forward:
         if cursor is not None:
             query = query.where(
                 or_(
                     created_at < cursor.created_at,
-                    and_(created_at == cursor.created_at, id_ < cursor.id),
+                    and_(created_at == cursor.created_at, id_ < cursor_id),
                 )
             )
         query = query.order_by(created_at.desc(), id_.desc())
@@ -36,7 +48,7 @@ async def fetch_page(
         query = query.where(
             or_(
                 created_at > cursor.created_at,
-                and_(created_at == cursor.created_at, id_ > cursor.id),
+                and_(created_at == cursor.created_at, id_ > cursor_id),
             )
         ).order_by(created_at.asc(), id_.asc())
     rows = list((await conn.execute(query.limit(page_size + 1))).all())

@@ -117,6 +117,52 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """A deployment and its current release: the version and configuration it runs now.
+
+    ``max_in_flight`` is ``max_instances`` times the version's concurrency, kept with the row
+    so the queue's claim can cap the deployment without reading the version.
+    """
+
+    id: int
+    account_id: int
+    owner: str
+    name: str
+    created_at: datetime
+    release_number: int
+    release_created_at: datetime
+    model: str
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int
+    max_in_flight: int
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @classmethod
+    def from_row(cls, row: Any) -> Deployment:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            account_id=m["account_id"],
+            owner=m["owner"],
+            name=m["name"],
+            created_at=as_utc(m["created_at"]) or m["created_at"],
+            release_number=m["release_number"],
+            release_created_at=as_utc(m["release_created_at"]) or m["release_created_at"],
+            model=m["model"],
+            version=m["version"],
+            hardware=m["hardware"],
+            min_instances=m["min_instances"],
+            max_instances=m["max_instances"],
+            max_in_flight=m["max_in_flight"],
+        )
+
+
+@dataclass(frozen=True)
 class StoredFile:
     """A file uploaded through ``/v1/files``; its bytes live in blob storage under ``blob_key``."""
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mimeo.store.accounts import AccountRepository
 from mimeo.store.catalog import CatalogRepository
 from mimeo.store.database import create_engine, migrate
+from mimeo.store.deployments import DeploymentRepository
 from mimeo.store.files import FileRepository
 from mimeo.store.predictions import PredictionRepository
 from mimeo.store.secrets import SecretRepository
@@ -20,6 +21,7 @@ class Store:
         self.predictions = PredictionRepository(engine)
         self.secrets = SecretRepository(engine)
         self.files = FileRepository(engine)
+        self.deployments = DeploymentRepository(engine)
 
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Protocol
 
 import httpx
+from pydantic import TypeAdapter
 
 from mimeo.core.errors import MimeoError
 from mimeo.core.protocol import ClaimRequest, Job, Offer, Report, ReportAnswer, WarmTarget
+
+WARM_TARGETS = TypeAdapter(list[WarmTarget])
 
 
 class LeaseGone(MimeoError):
@@ -41,10 +44,6 @@ class WorkerChannel(Protocol):
 
     async def archive(self, version_id: str) -> bytes: ...
 
-    async def warm_targets(self) -> list[WarmTarget]:
-        """Deployments' minimum instances, which this worker keeps warm if it can."""
-        ...
-
     async def blob(self, key: str) -> bytes:
         """A file the API holds for a prediction's input."""
         ...
@@ -53,6 +52,10 @@ class WorkerChannel(Protocol):
         self, prediction_id: str, name: str, data: bytes, media_type: str
     ) -> str:
         """Store an output file; returns the reference to put in the output."""
+        ...
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        """The deployments that want instances kept running while idle."""
         ...
 
     async def close(self) -> None: ...
@@ -93,11 +96,6 @@ class WorkerAPI:
         response.raise_for_status()
         return ReportAnswer.model_validate_json(response.content)
 
-    async def warm_targets(self) -> list[WarmTarget]:
-        response = await self._client.get("/internal/v1/deployments/warm")
-        response.raise_for_status()
-        return [WarmTarget.model_validate(item) for item in response.json()]
-
     async def archive(self, version_id: str) -> bytes:
         response = await self._client.get(f"/internal/v1/versions/{version_id}/archive")
         response.raise_for_status()
@@ -121,6 +119,11 @@ class WorkerAPI:
             raise LeaseGone(response.json().get("detail", "lease lost"))
         response.raise_for_status()
         return str(response.json()["ref"])
+
+    async def warm_targets(self) -> list[WarmTarget]:
+        response = await self._client.get("/internal/v1/deployments/warm")
+        response.raise_for_status()
+        return WARM_TARGETS.validate_json(response.content)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from mimeo.api.deps import AccountDep
+from mimeo.api.serializers import account_json
 from mimeo.core.hardware import SKUS
 
 router = APIRouter(prefix="/v1", tags=["account"])
@@ -14,12 +15,7 @@ router = APIRouter(prefix="/v1", tags=["account"])
 
 @router.get("/account")
 async def account(account: AccountDep) -> dict[str, Any]:
-    return {
-        "type": account.type,
-        "username": account.username,
-        "name": account.name,
-        "github_url": None,
-    }
+    return account_json(account)
 
 
 @router.get("/hardware")

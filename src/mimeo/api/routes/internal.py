@@ -37,11 +37,6 @@ async def report(prediction_id: str, body: Report, context: ContextDep) -> Repor
     return await apply_report(context, prediction_id, body)
 
 
-@router.get("/deployments/warm")
-async def deployments_warm(context: ContextDep) -> list[WarmTarget]:
-    return await warm_targets(context)
-
-
 @router.get("/versions/{version_id}/archive")
 async def archive(version_id: str, context: ContextDep) -> Response:
     return Response(await version_archive(context, version_id), media_type="application/gzip")
@@ -60,3 +55,8 @@ async def output(
     data = await request.body()
     ref = await store_output(context, prediction_id, worker_id, name, data, media_type)
     return {"ref": ref}
+
+
+@router.get("/deployments/warm")
+async def warm(context: ContextDep) -> list[WarmTarget]:
+    return await warm_targets(context)

@@ -20,6 +20,8 @@ from mimeo.api.prediction_service import (
 from mimeo.api.prefer import wait_seconds
 from mimeo.api.serializers import model_json, page_json, version_json
 from mimeo.api.urls import base_url
+from mimeo.core.errors import InvalidInput
+from mimeo.core.hardware import hardware_error
 from mimeo.core.identifiers import check_name
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -52,6 +54,9 @@ async def create_model(
 ) -> dict[str, Any]:
     check_name("owner", body.owner)
     check_name("model name", body.name)
+    unknown = hardware_error(body.hardware)
+    if unknown is not None:
+        raise InvalidInput([unknown])
     model = await context.store.catalog.create_model(
         account.id, body.owner, body.name, **body.model_dump(exclude={"owner", "name"})
     )

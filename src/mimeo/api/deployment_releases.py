@@ -1,0 +1,77 @@
+"""What a release of a deployment needs checked before it is stored: its name, model, version
+and configuration, all reported together as one 422 with an entry per bad field."""
+
+from __future__ import annotations
+
+from mimeo.api.context import AppContext
+from mimeo.core.deployments import check_configuration
+from mimeo.core.errors import FieldError, InvalidInput, InvalidRequest, NotFound
+from mimeo.core.identifiers import ModelRef, check_name
+from mimeo.store.records import Deployment, Model, Version
+
+
+def name_errors(name: str) -> list[FieldError]:
+    """A deployment is named like a model: it shares their ``owner/name`` form."""
+    try:
+        check_name("deployment name", name)
+    except InvalidRequest as error:
+        return [FieldError("name", error.detail)]
+    return []
+
+
+async def find_model(context: AppContext, reference: str) -> Model | FieldError:
+    try:
+        ref = ModelRef.parse(reference)
+    except InvalidRequest as error:
+        return FieldError("model", error.detail)
+    if ref.version is not None:
+        return FieldError("model", "give the model as 'owner/name' and its version in 'version'")
+    model = await context.store.catalog.find_model(ref.owner, ref.name)
+    if model is None:
+        return FieldError("model", f"model {ref.full_name} not found")
+    return model
+
+
+async def find_version(context: AppContext, model: Model, version_id: str) -> Version | FieldError:
+    """The version must be one of the release's model: a deployment runs one model."""
+    try:
+        return await context.store.catalog.get_version(model, version_id)
+    except NotFound:
+        return FieldError("version", f"{version_id!r} is not a version of {model.full_name}")
+
+
+async def new_release_version(
+    context: AppContext,
+    model_name: str,
+    version_id: str,
+    errors: list[FieldError],
+) -> tuple[Model, Version]:
+    """The model and version a release will run; raises ``InvalidInput`` with ``errors`` and
+    any problem with the model or version."""
+    found = await find_model(context, model_name)
+    version: Version | FieldError | None = None
+    if isinstance(found, FieldError):
+        errors = [*errors, found]
+    else:
+        version = await find_version(context, found, version_id)
+        if isinstance(version, FieldError):
+            errors = [*errors, version]
+    if errors or not isinstance(found, Model) or not isinstance(version, Version):
+        raise InvalidInput(errors)
+    return found, version
+
+
+async def next_release_version(
+    context: AppContext,
+    deployment: Deployment,
+    version_id: str | None,
+    hardware: str,
+    min_instances: int,
+    max_instances: int,
+) -> Version:
+    """The version of a deployment's next release: the given one, else the current one (which
+    must still exist: its build says how many predictions an instance takes)."""
+    errors = check_configuration(hardware, min_instances, max_instances)
+    chosen = deployment.version if version_id is None else version_id
+    _model, version = await new_release_version(context, deployment.model, chosen, errors)
+    return version

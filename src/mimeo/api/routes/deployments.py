@@ -1,0 +1,142 @@
+"""``/v1/deployments``: named, configured releases of a model version, and running them.
+
+A deployment belongs to the account that made it (its owner is that account's username); its
+predictions run the current release's version on the release's hardware.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from mimeo.api.deployment_releases import name_errors, new_release_version, next_release_version
+from mimeo.api.deps import AccountDep, ContextDep, CursorDep, DeploymentDep
+from mimeo.api.links import LinksDep
+from mimeo.api.prediction_service import (
+    CancelAfterDep,
+    PredictionRequest,
+    create_prediction,
+    created_response,
+)
+from mimeo.api.prefer import wait_seconds
+from mimeo.api.serializers import deployment_json, page_json
+from mimeo.core.deployments import check_configuration
+from mimeo.core.errors import NotFound
+
+router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
+
+
+class CreateDeployment(BaseModel):
+    name: str
+    model: str
+    version: str
+    hardware: str
+    min_instances: int
+    max_instances: int
+
+
+class UpdateDeployment(BaseModel):
+    """Any subset; what is left out stays as the current release has it."""
+
+    version: str | None = None
+    hardware: str | None = None
+    min_instances: int | None = None
+    max_instances: int | None = None
+
+
+@router.get("")
+async def list_deployments(
+    context: ContextDep, account: AccountDep, cursor: CursorDep, links: LinksDep
+) -> dict[str, Any]:
+    page = await context.store.deployments.list_for_account(account.id, cursor)
+    items = [deployment_json(d, account) for d in page.results]
+    return page_json(page, f"{links.base}/v1/deployments", items)
+
+
+@router.post("", status_code=201)
+async def create_deployment(
+    body: CreateDeployment, context: ContextDep, account: AccountDep
+) -> dict[str, Any]:
+    errors = name_errors(body.name) + check_configuration(
+        body.hardware, body.min_instances, body.max_instances
+    )
+    model, version = await new_release_version(context, body.model, body.version, errors)
+    deployment = await context.store.deployments.create(
+        account.id,
+        account.username,
+        body.name,
+        model=model.full_name,
+        version=version,
+        hardware=body.hardware,
+        min_instances=body.min_instances,
+        max_instances=body.max_instances,
+    )
+    return deployment_json(deployment, account)
+
+
+@router.get("/{owner}/{name}")
+async def get_deployment(deployment: DeploymentDep, account: AccountDep) -> dict[str, Any]:
+    return deployment_json(deployment, account)
+
+
+@router.patch("/{owner}/{name}")
+async def update_deployment(
+    body: UpdateDeployment, deployment: DeploymentDep, context: ContextDep, account: AccountDep
+) -> dict[str, Any]:
+    """A change to anything makes the next release; a body that changes nothing makes none."""
+    hardware = deployment.hardware if body.hardware is None else body.hardware
+    min_instances = deployment.min_instances if body.min_instances is None else body.min_instances
+    max_instances = deployment.max_instances if body.max_instances is None else body.max_instances
+    version = await next_release_version(
+        context, deployment, body.version, hardware, min_instances, max_instances
+    )
+    updated = await context.store.deployments.update(
+        deployment,
+        version=version,
+        hardware=hardware,
+        min_instances=min_instances,
+        max_instances=max_instances,
+    )
+    return deployment_json(updated, account)
+
+
+@router.delete("/{owner}/{name}", status_code=204)
+async def delete_deployment(
+    deployment: DeploymentDep, context: ContextDep, account: AccountDep
+) -> Response:
+    await context.store.deployments.delete(deployment.owner, deployment.name, account.id)
+    return Response(status_code=204)
+
+
+@router.post("/{owner}/{name}/predictions", status_code=201)
+async def create_deployment_prediction(
+    deployment: DeploymentDep,
+    body: Annotated[PredictionRequest, Body()],
+    context: ContextDep,
+    account: AccountDep,
+    links: LinksDep,
+    cancel_after: CancelAfterDep,
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """As ``POST /v1/models/{owner}/{name}/predictions``, on the current release."""
+    model = await context.store.catalog.find_model(*deployment.model.split("/", 1))
+    if model is None:
+        raise NotFound(f"Deployment {deployment.full_name} runs {deployment.model}, now deleted")
+    version = await context.store.catalog.get_version(model, deployment.version)
+    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
+    prediction = await create_prediction(
+        context,
+        account,
+        model,
+        version,
+        body,
+        wait,
+        links,
+        hardware=deployment.hardware,
+        deployment=deployment.full_name,
+        cancel_after=cancel_after,
+    )
+    return created_response(links, prediction, wait)

@@ -1,0 +1,163 @@
+"""Deployments through an in-process app (``ASGITransport``): what needs two accounts or the
+worker side — the warm targets over HTTP and over the embedded worker's direct channel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mimeo.api.app import create_app
+from mimeo.api.context import AppContext
+from mimeo.api.signing import UrlSigner
+from mimeo.cli.in_process_worker import InProcessWorkerChannel
+from mimeo.core.protocol import WarmTarget
+from mimeo.events import EventBus
+from mimeo.queue import PredictionQueue
+from mimeo.settings import Settings
+from mimeo.storage.factory import open_blob_store
+from mimeo.store.records import Account, Version
+from mimeo.store.store import Store
+from mimeo.worker.api_client import WorkerAPI
+
+WORKER_TOKEN = "worker-token"
+ALICE_TOKEN = "r8_alice-token"
+BOB_TOKEN = "r8_bob-token"
+VERSION_ID = "7" * 64
+
+
+@dataclass
+class App:
+    context: AppContext
+    transport: httpx.ASGITransport
+    alice: Account
+    version: Version
+
+    def client(self, token: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=self.transport,
+            base_url="http://mimeo.test",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    """An app over a fresh SQLite store holding alice's model alice/echo with one version."""
+    settings = Settings(data_dir=tmp_path)
+    store = await Store.open(settings.resolved_database_url)
+    alice = await store.accounts.ensure("alice", ALICE_TOKEN)
+    await store.accounts.ensure("bob", BOB_TOKEN)
+    model = await store.catalog.create_model(alice.id, "alice", "echo")
+    version = await store.catalog.add_version(
+        model,
+        VERSION_ID,
+        cog_version="0.16.9",
+        openapi_schema={"openapi": "3.0.2"},
+        build={"concurrency": {"max": 2}},
+        archive_key="archives/echo.tar.gz",
+    )
+    context = AppContext(
+        settings=settings,
+        store=store,
+        queue=PredictionQueue(store.engine),
+        bus=EventBus(),
+        blobs=open_blob_store(None, tmp_path),
+        worker_token=WORKER_TOKEN,
+        signer=UrlSigner("test-signing-key"),
+    )
+    yield App(context, httpx.ASGITransport(create_app(context)), alice, version)
+    await context.blobs.close()
+    await store.close()
+
+
+async def deploy(app: App, name: str, min_instances: int) -> None:
+    await app.context.store.deployments.create(
+        app.alice.id,
+        "alice",
+        name,
+        model="alice/echo",
+        version=app.version,
+        hardware="gpu-t4",
+        min_instances=min_instances,
+        max_instances=3,
+    )
+
+
+EXPECTED = WarmTarget(
+    deployment="alice/warm",
+    version=VERSION_ID,
+    hardware="gpu-t4",
+    min_instances=1,
+    max_instances=3,
+)
+
+
+async def test_a_remote_worker_hears_the_deployments_to_keep_warm(app: App) -> None:
+    await deploy(app, "warm", min_instances=1)
+    await deploy(app, "cold", min_instances=0)
+    worker = WorkerAPI("http://mimeo.test", WORKER_TOKEN, "w1", transport=app.transport)
+
+    try:
+        assert await worker.warm_targets() == [EXPECTED]
+    finally:
+        await worker.close()
+
+
+async def test_the_embedded_worker_hears_the_same_warm_targets(app: App) -> None:
+    await deploy(app, "warm", min_instances=1)
+    await deploy(app, "cold", min_instances=0)
+
+    assert await InProcessWorkerChannel(app.context, "w1").warm_targets() == [EXPECTED]
+
+
+async def test_warm_targets_need_the_worker_token(app: App) -> None:
+    async with app.client(ALICE_TOKEN) as alice:
+        answer = await alice.get("/internal/v1/deployments/warm")
+
+    assert answer.status_code == 401
+
+
+async def test_another_accounts_deployment_is_not_found(app: App) -> None:
+    await deploy(app, "private", min_instances=0)
+
+    async with app.client(BOB_TOKEN) as bob:
+        answers = [
+            await bob.get("/v1/deployments/alice/private"),
+            await bob.patch("/v1/deployments/alice/private", json={"max_instances": 5}),
+            await bob.delete("/v1/deployments/alice/private"),
+            await bob.post("/v1/deployments/alice/private/predictions", json={"input": {}}),
+        ]
+
+    assert [a.status_code for a in answers] == [404, 404, 404, 404]
+
+
+async def test_another_accounts_deployments_are_not_listed(app: App) -> None:
+    await deploy(app, "private", min_instances=0)
+
+    async with app.client(BOB_TOKEN) as bob:
+        listed = (await bob.get("/v1/deployments")).json()
+
+    assert listed == {"next": None, "previous": None, "results": []}
+
+
+async def test_a_deployment_is_created_under_the_callers_username(app: App) -> None:
+    body = {
+        "name": "bobs-echo",
+        "model": "alice/echo",
+        "version": VERSION_ID,
+        "hardware": "cpu",
+        "min_instances": 0,
+        "max_instances": 2,
+    }
+
+    async with app.client(BOB_TOKEN) as bob:
+        created = await bob.post("/v1/deployments", json=body)
+
+    assert created.status_code == 201
+    assert created.json()["owner"] == "bob"
+    deployment = await app.context.store.deployments.get("bob", "bobs-echo")
+    assert deployment.max_in_flight == 4
