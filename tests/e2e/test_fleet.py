@@ -17,6 +17,7 @@ from tests.conftest import FIXTURES, MimeoServer, running_server
 
 pytestmark = pytest.mark.slow
 IDLE_TIMEOUT_SECONDS = 3
+WARM_SYNC_SECONDS = 5
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +152,68 @@ def test_a_malformed_cancel_after_is_a_422_naming_the_header(server: MimeoServer
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["errors"][0]["field"] == "Cancel-After"
+
+
+def test_a_deployment_keeps_its_min_instances_warm_past_the_idle_timeout(
+    server: MimeoServer, client: replicate.Client
+) -> None:
+    version = server.push(FIXTURES / "echo", "fleet/warm-echo")
+    deployment = client.deployments.create(
+        name="warm-echo",
+        model="fleet/warm-echo",
+        version=version,
+        hardware="cpu",
+        min_instances=1,
+        max_instances=1,
+    )
+    time.sleep(WARM_SYNC_SECONDS + IDLE_TIMEOUT_SECONDS + 4)
+
+    prediction = deployment.predictions.create(input={"text": "warm"})
+    prediction.wait()
+
+    assert prediction.status == "succeeded"
+    assert "setup_time" not in prediction.metrics
+
+
+def test_a_release_rolls_to_a_new_version_without_dropping_queued_predictions(
+    server: MimeoServer, client: replicate.Client
+) -> None:
+    first = server.push(FIXTURES / "sleep", "fleet/rolling")
+    second = server.push(FIXTURES / "slow-with-timeout", "fleet/rolling")
+    deployment = client.deployments.create(
+        name="rolling",
+        model="fleet/rolling",
+        version=first,
+        hardware="cpu",
+        min_instances=0,
+        max_instances=1,
+    )
+    queued = [deployment.predictions.create(input={"seconds": 0.5}) for _ in range(3)]
+    client.deployments.update(deployment.owner, deployment.name, version=second)
+    after = deployment.predictions.create(input={"seconds": 0.5})
+    for prediction in [*queued, after]:
+        prediction.wait()
+
+    assert [p.status for p in [*queued, after]] == ["succeeded"] * 4
+    assert [p.version for p in queued] == [first] * 3
+    assert after.version == second
+
+
+def test_a_deployment_runs_no_more_at_once_than_its_max_instances(
+    server: MimeoServer, client: replicate.Client
+) -> None:
+    version = server.push(FIXTURES / "sleep", "fleet/capped")
+    deployment = client.deployments.create(
+        name="capped",
+        model="fleet/capped",
+        version=version,
+        hardware="cpu",
+        min_instances=0,
+        max_instances=1,
+    )
+    pair = [deployment.predictions.create(input={"seconds": 1}) for _ in range(2)]
+    for prediction in pair:
+        prediction.wait()
+
+    first, second = sorted(pair, key=lambda p: str(p.started_at))
+    assert str(second.started_at) >= str(first.completed_at)
