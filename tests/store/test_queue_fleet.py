@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mimeo.core.protocol import Offer
+from mimeo.core.protocol import Offer, WarmSlot
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import PredictionQueue
 from mimeo.queue.jobs import DEADLINE_BEFORE_START
@@ -53,9 +53,18 @@ async def test_a_full_worker_claims_only_versions_it_has_warm(
 ) -> None:
     await enqueue(version=VERSION_A, created_at=clock.now - timedelta(minutes=1))
     warm = await enqueue(version=VERSION_B)
-    offer = Offer(warm_versions=[VERSION_B], startable_hardware=[])
+    offer = Offer(warm=[WarmSlot(version=VERSION_B, hardware="cpu")], startable_hardware=[])
 
     assert await claim_id(queue, "wkr_a", offer) == warm.id
+    assert await claim_id(queue, "wkr_a", offer) is None
+
+
+async def test_a_warm_instance_takes_only_predictions_for_its_own_hardware(
+    queue: PredictionQueue, enqueue: Enqueue
+) -> None:
+    await enqueue(version=VERSION_A, hardware="gpu-t4")
+    offer = Offer(warm=[WarmSlot(version=VERSION_A, hardware="cpu")], startable_hardware=[])
+
     assert await claim_id(queue, "wkr_a", offer) is None
 
 

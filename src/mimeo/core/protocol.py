@@ -11,17 +11,24 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 
+class WarmSlot(BaseModel):
+    """Room for one more prediction on a running instance of ``version`` on ``hardware``."""
+
+    version: str
+    hardware: str
+
+
 class Offer(BaseModel):
     """What a worker can take on now: a free slot on a warm instance of these versions, or a new
     instance on these hardware SKUs. The queue hands out only what fits, so a full worker
     never holds a prediction it cannot start while another worker could."""
 
-    warm_versions: list[str] = Field(default_factory=list)
+    warm: list[WarmSlot] = Field(default_factory=list)
     startable_hardware: list[str] = Field(default_factory=lambda: ["cpu"])
 
     @property
     def empty(self) -> bool:
-        return not self.warm_versions and not self.startable_hardware
+        return not self.warm and not self.startable_hardware
 
 
 class ClaimRequest(BaseModel):

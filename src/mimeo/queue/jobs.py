@@ -111,8 +111,14 @@ class PredictionQueue:
         if offer is not None:
             conditions.append(
                 or_(
-                    predictions.c.version.in_(offer.warm_versions),
                     predictions.c.hardware.in_(offer.startable_hardware),
+                    *(
+                        and_(
+                            predictions.c.version == slot.version,
+                            predictions.c.hardware == slot.hardware,
+                        )
+                        for slot in offer.warm
+                    ),
                 )
             )
         oldest = (

@@ -21,7 +21,7 @@ import structlog
 
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
-from mimeo.core.protocol import Offer, WarmTarget
+from mimeo.core.protocol import Offer, WarmSlot, WarmTarget
 from mimeo.runtime.archive import SCHEMA_PATH, unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
@@ -113,9 +113,12 @@ class InstancePool:
 
     def offer(self) -> Offer:
         self._forget_dead()
-        warm = sorted({i.version for i in self.instances if i.has_room})
+        warm = {(i.version, i.hardware) for i in self.instances if i.has_room}
         startable = [sku for sku in self.skus if self._placement(sku, evict=False) is not None]
-        return Offer(warm_versions=warm, startable_hardware=startable)
+        return Offer(
+            warm=[WarmSlot(version=v, hardware=h) for v, h in sorted(warm)],
+            startable_hardware=startable,
+        )
 
     def assign(self, version: str, hardware: str) -> Instance:
         """A place for one prediction now: a free slot on a live instance of ``version``, or a
