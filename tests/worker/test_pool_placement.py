@@ -1,0 +1,125 @@
+"""What a worker's pool offers to take, and where it places a new instance: free slots on live
+instances, room under the instance limit (made by stopping idle instances), free GPUs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from mimeo.core.protocol import WarmSlot
+from mimeo.runtime.environment import EnvironmentBuilder
+from mimeo.runtime.instance import CogInstance
+from mimeo.worker.hardware import Gpu
+from mimeo.worker.pool import Instance, InstancePool, NoCapacity, PoolLimits
+
+T4 = Gpu(0, "Tesla T4", 15360)
+
+
+class RunningServer:
+    """Stands in for a started Cog server: alive until stopped."""
+
+    alive = True
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        self.alive = False
+
+
+async def no_archive(version: str) -> bytes:
+    raise AssertionError("placement tests start no instance")
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+def make_pool(tmp_path: Path, max_instances: int = 2, gpus: tuple[Gpu, ...] = ()) -> InstancePool:
+    builder = EnvironmentBuilder(tmp_path / "envs")
+    return InstancePool(tmp_path, builder, no_archive, PoolLimits(max_instances), gpus)
+
+
+def running(
+    loop: asyncio.AbstractEventLoop, version: str, *, active: int = 0, **fields: Any
+) -> Instance:
+    hardware = fields.pop("hardware", "cpu")
+    devices = fields.pop("devices", ())
+    instance = Instance(version, hardware, devices, active=active, **fields)
+    instance.server = cast(CogInstance, RunningServer())
+    started: asyncio.Future[float] = loop.create_future()
+    started.set_result(0.0)
+    instance.starting = cast("asyncio.Task[float]", started)
+    return instance
+
+
+def test_an_empty_pool_offers_to_start_anything_it_has_hardware_for(tmp_path: Path) -> None:
+    offer = make_pool(tmp_path, gpus=(T4,)).offer()
+
+    assert (offer.warm, offer.startable_hardware) == ([], ["cpu", "gpu-t4"])
+
+
+def test_a_busy_instance_with_room_is_offered_as_a_warm_slot(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    pool = make_pool(tmp_path, max_instances=1)
+    pool.instances.append(running(loop, "v1", active=1, capacity=2))
+
+    offer = pool.offer()
+
+    assert offer.warm == [WarmSlot(version="v1", hardware="cpu")]
+    assert offer.startable_hardware == []
+
+
+def test_a_full_pool_of_busy_instances_offers_nothing(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    pool = make_pool(tmp_path, max_instances=1)
+    pool.instances.append(running(loop, "v1", active=1))
+
+    assert pool.offer().empty
+
+
+def test_an_idle_instance_makes_room_for_another_version(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    pool = make_pool(tmp_path, max_instances=1)
+    pool.instances.append(running(loop, "v1"))
+
+    assert pool.offer().startable_hardware == ["cpu"]
+
+
+def test_an_instance_kept_warm_for_a_deployment_is_not_stopped_to_make_room(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    pool = make_pool(tmp_path, max_instances=1)
+    pool.instances.append(running(loop, "v1", kept_warm_for="alice/prod"))
+
+    assert pool.offer().startable_hardware == []
+    with pytest.raises(NoCapacity):
+        pool.assign("v2", "cpu")
+
+
+def test_a_gpu_in_use_cannot_be_offered_again(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    pool = make_pool(tmp_path, max_instances=4, gpus=(T4,))
+    busy = running(loop, "v1", active=1, hardware="gpu-t4", devices=(0,))
+    pool.instances.append(busy)
+
+    assert pool.offer().startable_hardware == ["cpu"]
+
+
+def test_an_assigned_prediction_fills_a_free_slot_before_starting_an_instance(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    pool = make_pool(tmp_path)
+    instance = running(loop, "v1", active=1, capacity=2)
+    pool.instances.append(instance)
+
+    assert pool.assign("v1", "cpu") is instance
+    assert instance.active == 2
