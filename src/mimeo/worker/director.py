@@ -288,6 +288,7 @@ class RunningJob:
         self.timed_out: float | None = None
         self.handed_back = False
         self.task: asyncio.Task[None] | None = None
+        self._stopping: asyncio.Task[None] | None = None
         self._enforcer: asyncio.Task[None] | None = None
 
     async def cancel(self) -> None:
@@ -297,7 +298,7 @@ class RunningJob:
     def time_out(self, limit: float) -> None:
         log.warning("prediction.timed_out", prediction_id=self.job.prediction_id, limit=limit)
         self.timed_out = limit
-        asyncio.get_running_loop().create_task(self._ask_to_stop())
+        self._stopping = asyncio.get_running_loop().create_task(self._ask_to_stop())
 
     async def hand_back(self) -> None:
         if self.handed_back:
