@@ -187,6 +187,9 @@ class CogInstance:
                         return
                     completed = False
                     async for event in _sse_events(response):
+                        if isinstance(event, Completed) and event.status == "failed":
+                            # Before the event is handed on: what follows it must not wait.
+                            await self._stop_if_broken()
                         yield event
                         completed = completed or isinstance(event, Completed)
                     if not completed:
@@ -197,6 +200,19 @@ class CogInstance:
                     f"lost the model server ({type(error).__name__}); "
                     + ("it is no longer running" if not self.alive else "it stopped answering")
                 ) from error
+
+    async def _stop_if_broken(self) -> None:
+        """coglet fails the prediction of a Python worker that died (killed, out of memory) and
+        then answers every prediction 409 while its health is UNHEALTHY: such an instance is
+        stopped, so ``alive`` is False and the next prediction gets a new one."""
+        if self._client is None:
+            return  # already stopped (a cancel the model ignored)
+        try:
+            status = (await self._client.get("/health-check", timeout=5.0)).json().get("status")
+        except (httpx.TransportError, ValueError):
+            status = None
+        if status not in ("READY", "BUSY"):
+            await self.stop(grace_seconds=1.0)
 
     async def cancel(self, prediction_id: str) -> None:
         if self._client is None:
