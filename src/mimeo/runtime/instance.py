@@ -1,8 +1,12 @@
 """One running Cog server (``python -m cog.server.http``) for one model version.
 
-The venv's ``bin`` goes first on ``PATH`` because coglet spawns its worker as ``python`` from
-PATH. Predictions are sent with ``Accept: text/event-stream`` so output and logs arrive as
-deltas while the model runs. coglet answers 409 for a moment after each prediction while it
+The server runs under ``mimeo.runtime.guard``, which leads the instance's process group and kills
+all of it when mimeo exits, however it exits: a killed worker or server leaves no model process
+behind.
+
+The venv's ``bin`` goes first on ``PATH`` because coglet spawns its worker as ``python`` from PATH.
+Predictions are sent with ``Accept: text/event-stream`` so output and logs arrive as deltas while
+the model runs. coglet answers 409 for a moment after each prediction while it
 frees the slot: that is retried, never reported as a failure.
 """
 
@@ -13,6 +17,7 @@ import contextlib
 import os
 import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,8 @@ from mimeo.runtime.environment import Environment
 SETUP_TIMEOUT_SECONDS = 600.0
 AT_CAPACITY_RETRY_SECONDS = 0.002
 AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
+GUARD_PYTHONPATH = str(Path(__file__).resolve().parents[2])
+"""Where ``mimeo`` is importable from, for the guard only: it drops it for the server."""
 
 
 class SetupFailed(MimeoError):
@@ -93,13 +100,18 @@ class CogInstance:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-P",  # not the model directory on sys.path: it must not shadow the guard's imports
+                "-m",
+                "mimeo.runtime.guard",
                 str(self.environment.python),
                 "-m",
                 "cog.server.http",
                 "--host",
                 "127.0.0.1",
                 cwd=self.model_dir,
-                env=env,
+                env={**env, "PYTHONPATH": GUARD_PYTHONPATH},
+                stdin=asyncio.subprocess.PIPE,
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
@@ -175,6 +187,9 @@ class CogInstance:
                         return
                     completed = False
                     async for event in _sse_events(response):
+                        if isinstance(event, Completed) and event.status == "failed":
+                            # Before the event is handed on: what follows it must not wait.
+                            await self._stop_if_broken()
                         yield event
                         completed = completed or isinstance(event, Completed)
                     if not completed:
@@ -185,6 +200,19 @@ class CogInstance:
                     f"lost the model server ({type(error).__name__}); "
                     + ("it is no longer running" if not self.alive else "it stopped answering")
                 ) from error
+
+    async def _stop_if_broken(self) -> None:
+        """coglet fails the prediction of a Python worker that died (killed, out of memory) and
+        then answers every prediction 409 while its health is UNHEALTHY: such an instance is
+        stopped, so ``alive`` is False and the next prediction gets a new one."""
+        if self._client is None:
+            return  # already stopped (a cancel the model ignored)
+        try:
+            status = (await self._client.get("/health-check", timeout=5.0)).json().get("status")
+        except (httpx.TransportError, ValueError):
+            status = None
+        if status not in ("READY", "BUSY"):
+            await self.stop(grace_seconds=1.0)
 
     async def cancel(self, prediction_id: str) -> None:
         if self._client is None:
