@@ -49,13 +49,25 @@ def api_only(
         yield server
 
 
-def start_worker(api: MimeoServer, data_dir: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    api: MimeoServer, data_dir: Path, *args: str, **extra_env: str
+) -> subprocess.Popen[bytes]:
     """A worker node: its own data dir, no database, only the API's URL and worker token."""
     env = {**api.env, "MIMEO_DATA_DIR": str(data_dir), **extra_env}
     env.pop("MIMEO_DATABASE_URL")
     with (data_dir / "worker.log").open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "mimeo", "worker", "--server", api.url, "--token", WORKER_TOKEN],
+            [
+                sys.executable,
+                "-m",
+                "mimeo",
+                "worker",
+                "--server",
+                api.url,
+                "--token",
+                WORKER_TOKEN,
+                *args,
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

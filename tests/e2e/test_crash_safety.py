@@ -9,13 +9,10 @@ started it. Leases are short (``MIMEO_LEASE_SECONDS``) so the API's sweeper acts
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,11 +24,12 @@ from replicate.pagination import paginate
 from replicate.prediction import Prediction
 
 from tests.conftest import FIXTURES, MimeoServer, running_server
-from tests.databases import create_database, drop_database
+from tests.e2e.conftest import WORKER_TOKEN, start_worker
 
 pytestmark = pytest.mark.slow
-WORKER_TOKEN = "crash-worker-token"
 LEASE = {"MIMEO_LEASE_SECONDS": "3"}
+ONE_AT_A_TIME = {**LEASE, "MIMEO_MAX_INSTANCES": "1"}
+"""A worker that runs one prediction at a time holds no lease on the queued ones."""
 RETRY_LOG = "the worker stopped responding; retrying on another instance"
 SETTLE_SECONDS = 90.0
 TERMINAL = {"succeeded", "failed", "canceled"}
@@ -153,19 +151,6 @@ def tracked(server: MimeoServer, created: list[str] | None = None) -> Iterator[T
 
 
 @pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    server = os.environ.get("MIMEO_TEST_DATABASE_URL")
-    if not server:
-        pytest.skip("cluster crash tests need PostgreSQL: set MIMEO_TEST_DATABASE_URL")
-    name = f"mimeo_crash_{uuid.uuid4().hex}"
-    url = asyncio.run(create_database(server, name))
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_database(server, name))
-
-
-@pytest.fixture(scope="module")
 def cluster(
     tmp_path_factory: pytest.TempPathFactory, env_dir: Path, database_url: str
 ) -> Iterator[Tracked]:
@@ -186,32 +171,14 @@ def cluster(
 
 @contextmanager
 def worker_node(
-    api: MimeoServer, data_dir: Path, concurrency: int = 1, drain: bool = True
+    api: MimeoServer, data_dir: Path, max_instances: int = 1, drain: bool = True
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A ``mimeo worker`` with its own data dir; stopped at the end unless the test killed it,
-    with SIGTERM (it drains: up to its 20 s claim long-poll), or SIGKILL when ``drain`` is off
+    with SIGTERM (it drains), or SIGKILL when ``drain`` is off
     (only when nothing more is created on this server: see the next-to-last test); any model
     process it left behind is killed then."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**api.env, "MIMEO_DATA_DIR": str(data_dir)}
-    env.pop("MIMEO_DATABASE_URL")
-    command = [
-        sys.executable,
-        "-m",
-        "mimeo",
-        "worker",
-        "--server",
-        api.url,
-        "--token",
-        WORKER_TOKEN,
-    ]
-    with (data_dir / "worker.log").open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--token", WORKER_TOKEN, "--concurrency", str(concurrency)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_worker(api, data_dir, "--max-instances", str(max_instances))
     seen: set[int] = set()
     try:
         yield process
@@ -279,13 +246,13 @@ def test_a_killed_worker_s_predictions_are_retried_once_and_queued_ones_just_run
 ) -> None:
     running = [cluster.create("crash/sleep", 6) for _ in range(2)]
     queued = [cluster.create("crash/sleep", 0.2) for _ in range(3)]
-    with worker_node(cluster.server, tmp_path / "first", concurrency=2) as first:
+    with worker_node(cluster.server, tmp_path / "first", max_instances=2) as first:
         for prediction in running:
             cluster.wait_status(prediction.id, "processing")
         orphans = kill_9(first)
     assert len(orphans) >= 2
 
-    with worker_node(cluster.server, tmp_path / "second", concurrency=2):
+    with worker_node(cluster.server, tmp_path / "second", max_instances=2):
         final = cluster.settled()
         assert_no_orphans(orphans)
 
@@ -303,11 +270,6 @@ def test_a_killed_worker_s_predictions_are_retried_once_and_queued_ones_just_run
         assert logs_of(ran).count("sleeping") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the API's long-poll claim goes on for a worker that disconnected, and leases "
-    "the next prediction to it; that prediction waits out the lease and loses an attempt",
-)
 def test_a_worker_killed_while_waiting_for_work_takes_no_prediction_with_it(
     cluster: Tracked, tmp_path: Path
 ) -> None:
@@ -367,7 +329,7 @@ def test_a_server_killed_with_predictions_queued_and_running_loses_none(
 ) -> None:
     created: list[str] = []
     with (
-        running_server(tmp_path, env_dir, "--examples", "none", **LEASE) as first,
+        running_server(tmp_path, env_dir, "--examples", "none", **ONE_AT_A_TIME) as first,
         tracked(first, created) as before,
     ):
         first.push(FIXTURES / "sleep-logs", "crash/sleep")
@@ -381,7 +343,7 @@ def test_a_server_killed_with_predictions_queued_and_running_loses_none(
     assert_no_orphans(orphans)
 
     with (
-        running_server(tmp_path, env_dir, "--examples", "none", **LEASE) as second,
+        running_server(tmp_path, env_dir, "--examples", "none", **ONE_AT_A_TIME) as second,
         tracked(second, created) as after,
     ):
         final = after.settled()
