@@ -48,11 +48,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def mimeo_server(env_dir: Path) -> Iterator[str]:
-    """``mimeo serve`` with no examples, a fresh data dir and a known token."""
+def mimeo_process(
+    env_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """``mimeo serve`` with no examples, a fresh data dir and a known token: its URL and pid."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="mimeo-bench-") as data_dir:
-        env = {**os.environ, "MIMEO_BOOTSTRAP_TOKEN": TOKEN, "MIMEO_ENV_DIR": str(env_dir)}
+        env = {
+            **os.environ,
+            **(extra_env or {}),
+            "MIMEO_BOOTSTRAP_TOKEN": TOKEN,
+            "MIMEO_ENV_DIR": str(env_dir),
+        }
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -79,10 +86,37 @@ def mimeo_server(env_dir: Path) -> Iterator[str]:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            yield url
+            yield url, process.pid
         finally:
             process.terminate()
             process.wait(30)
+
+
+@contextmanager
+def mimeo_server(env_dir: Path) -> Iterator[str]:
+    with mimeo_process(env_dir) as (url, _):
+        yield url
+
+
+def cog_servers_under(pid: int) -> int:
+    """How many Cog servers (``python -m cog.server.http``) run below process ``pid`` (Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, pending = 0, list(children.get(pid, []))
+    while pending:
+        child = pending.pop()
+        try:
+            command = (Path("/proc") / str(child) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        found += b"cog.server.http" in command
+        pending.extend(children.get(child, []))
+    return found
 
 
 def push(url: str, model_dir: Path, model: str, env_dir: Path) -> None:
