@@ -91,7 +91,8 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
             logs=report.logs,
             metrics=outcome.metrics,
         )
-        await context.bus.work_available()  # a slot, and perhaps a deployment's cap, came free
+        if prediction.deployment is not None:
+            await context.bus.work_available()  # the deployment's cap may have come free
     elif report.logs or report.has_output or not report.started:
         prediction = await queue.progress(
             prediction_id,

@@ -23,6 +23,32 @@ DEADLINE_BEFORE_START = "The prediction's Cancel-After deadline passed before it
 UNCAPPED = 2**31 - 1
 """The cap of a prediction whose deployment was deleted while it waited: it still runs."""
 
+# The claim's fairness and cap terms, built once: constructing them is most of a claim's cost.
+_IN_FLIGHT = predictions.alias("in_flight")
+_VERSION_LOAD = (
+    select(func.count())
+    .select_from(_IN_FLIGHT)
+    .where(
+        _IN_FLIGHT.c.version == predictions.c.version,
+        _IN_FLIGHT.c.lease_owner.is_not(None),
+    )
+    .scalar_subquery()
+)
+_DEPLOYMENT_LOAD = (
+    select(func.count())
+    .select_from(_IN_FLIGHT)
+    .where(
+        _IN_FLIGHT.c.deployment == predictions.c.deployment,
+        _IN_FLIGHT.c.lease_owner.is_not(None),
+    )
+    .scalar_subquery()
+)
+_DEPLOYMENT_CAP = (
+    select(deployments.c.max_in_flight)
+    .where(deployments.c.owner + "/" + deployments.c.name == predictions.c.deployment)
+    .scalar_subquery()
+)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -75,37 +101,13 @@ class PredictionQueue:
         """
         now = self._clock()
         expires = lease_expiry(now, self.lease_seconds)
-        in_flight = predictions.alias("in_flight")
-        version_load = (
-            select(func.count())
-            .select_from(in_flight)
-            .where(
-                in_flight.c.version == predictions.c.version,
-                in_flight.c.lease_owner.is_not(None),
-            )
-            .scalar_subquery()
-        )
-        deployment_load = (
-            select(func.count())
-            .select_from(in_flight)
-            .where(
-                in_flight.c.deployment == predictions.c.deployment,
-                in_flight.c.lease_owner.is_not(None),
-            )
-            .scalar_subquery()
-        )
-        deployment_cap = (
-            select(deployments.c.max_in_flight)
-            .where(deployments.c.owner + "/" + deployments.c.name == predictions.c.deployment)
-            .scalar_subquery()
-        )
         conditions = [
             predictions.c.status == PredictionStatus.STARTING,
             predictions.c.lease_owner.is_(None),
             or_(predictions.c.deadline_at.is_(None), predictions.c.deadline_at > now),
             or_(
                 predictions.c.deployment.is_(None),
-                deployment_load < func.coalesce(deployment_cap, UNCAPPED),
+                func.coalesce(_DEPLOYMENT_CAP, UNCAPPED) > _DEPLOYMENT_LOAD,
             ),
         ]
         if offer is not None:
@@ -124,7 +126,7 @@ class PredictionQueue:
         oldest = (
             select(predictions.c.id)
             .where(*conditions)
-            .order_by(version_load, predictions.c.created_at, predictions.c.id)
+            .order_by(_VERSION_LOAD, predictions.c.created_at, predictions.c.id)
             .limit(1)
         )
         if self._skip_locked:
