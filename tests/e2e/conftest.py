@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,19 +34,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(drop_database(server, name))
 
 
-@pytest.fixture(scope="module")
-def api_only(
-    tmp_path_factory: pytest.TempPathFactory, env_dir: Path, database_url: str
+@contextmanager
+def api_server(
+    data_dir: Path, env_dir: Path, database_url: str, **env: str
 ) -> Iterator[MimeoServer]:
+    """An API-only node (``--no-worker``) that workers join with ``WORKER_TOKEN``."""
     with running_server(
-        tmp_path_factory.mktemp("cluster-api"),
+        data_dir,
         env_dir,
         "--no-worker",
         "--examples",
         "none",
         MIMEO_WORKER_TOKEN=WORKER_TOKEN,
         MIMEO_DATABASE_URL=database_url,
+        **env,
     ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def api_only(
+    tmp_path_factory: pytest.TempPathFactory, env_dir: Path, database_url: str
+) -> Iterator[MimeoServer]:
+    with api_server(tmp_path_factory.mktemp("cluster-api"), env_dir, database_url) as server:
         yield server
 
 

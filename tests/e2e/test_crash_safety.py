@@ -24,7 +24,7 @@ from replicate.pagination import paginate
 from replicate.prediction import Prediction
 
 from tests.conftest import FIXTURES, MimeoServer, running_server
-from tests.e2e.conftest import WORKER_TOKEN, start_worker
+from tests.e2e.conftest import api_server, start_worker
 
 pytestmark = pytest.mark.slow
 LEASE = {"MIMEO_LEASE_SECONDS": "3"}
@@ -154,16 +154,7 @@ def tracked(server: MimeoServer, created: list[str] | None = None) -> Iterator[T
 def cluster(
     tmp_path_factory: pytest.TempPathFactory, env_dir: Path, database_url: str
 ) -> Iterator[Tracked]:
-    with running_server(
-        tmp_path_factory.mktemp("crash-api"),
-        env_dir,
-        "--no-worker",
-        "--examples",
-        "none",
-        MIMEO_WORKER_TOKEN=WORKER_TOKEN,
-        MIMEO_DATABASE_URL=database_url,
-        **LEASE,
-    ) as server:
+    with api_server(tmp_path_factory.mktemp("crash-api"), env_dir, database_url, **LEASE) as server:
         server.push(FIXTURES / "sleep-logs", "crash/sleep")
         with tracked(server) as tracking:
             yield tracking

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import replicate
+from replicate.deployment import Deployment
 from replicate.prediction import Prediction
 
 from tests.conftest import FIXTURES, MimeoServer, running_server
@@ -54,6 +55,19 @@ def run(client: replicate.Client, version: str, **inputs: Any) -> Prediction:
     prediction = client.predictions.create(version=version, input=inputs)
     prediction.wait()
     return prediction
+
+
+def deploy(
+    client: replicate.Client, name: str, version: str, min_instances: int, max_instances: int
+) -> Deployment:
+    return client.deployments.create(
+        name=name,
+        model=f"fleet/{name}",
+        version=version,
+        hardware="cpu",
+        min_instances=min_instances,
+        max_instances=max_instances,
+    )
 
 
 def test_an_idle_instance_stops_and_the_next_prediction_cold_starts(
@@ -158,14 +172,7 @@ def test_a_deployment_keeps_its_min_instances_warm_past_the_idle_timeout(
     server: MimeoServer, client: replicate.Client
 ) -> None:
     version = server.push(FIXTURES / "echo", "fleet/warm-echo")
-    deployment = client.deployments.create(
-        name="warm-echo",
-        model="fleet/warm-echo",
-        version=version,
-        hardware="cpu",
-        min_instances=1,
-        max_instances=1,
-    )
+    deployment = deploy(client, "warm-echo", version, 1, 1)
     time.sleep(WARM_SYNC_SECONDS + IDLE_TIMEOUT_SECONDS + 4)
 
     prediction = deployment.predictions.create(input={"text": "warm"})
@@ -180,14 +187,7 @@ def test_a_release_rolls_to_a_new_version_without_dropping_queued_predictions(
 ) -> None:
     first = server.push(FIXTURES / "sleep", "fleet/rolling")
     second = server.push(FIXTURES / "slow-with-timeout", "fleet/rolling")
-    deployment = client.deployments.create(
-        name="rolling",
-        model="fleet/rolling",
-        version=first,
-        hardware="cpu",
-        min_instances=0,
-        max_instances=1,
-    )
+    deployment = deploy(client, "rolling", first, 0, 1)
     queued = [deployment.predictions.create(input={"seconds": 0.5}) for _ in range(3)]
     client.deployments.update(deployment.owner, deployment.name, version=second)
     after = deployment.predictions.create(input={"seconds": 0.5})
@@ -203,14 +203,7 @@ def test_a_deployment_runs_no_more_at_once_than_its_max_instances(
     server: MimeoServer, client: replicate.Client
 ) -> None:
     version = server.push(FIXTURES / "sleep", "fleet/capped")
-    deployment = client.deployments.create(
-        name="capped",
-        model="fleet/capped",
-        version=version,
-        hardware="cpu",
-        min_instances=0,
-        max_instances=1,
-    )
+    deployment = deploy(client, "capped", version, 0, 1)
     pair = [deployment.predictions.create(input={"seconds": 1}) for _ in range(2)]
     for prediction in pair:
         prediction.wait()
