@@ -21,7 +21,9 @@ from pathlib import Path
 
 from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
+from mimeo.runtime.model_options import ModelOptions
 from mimeo.runtime.pip_config import PipConfig, read_pip_config
+from mimeo.runtime.system_packages import missing_system_packages
 
 COG_VERSION = "0.23.1"
 COG_PACKAGES = (f"cog=={COG_VERSION}", f"coglet=={COG_VERSION}")
@@ -72,6 +74,7 @@ class EnvironmentBuilder:
             "requested_python": config.build.python_version,
             "cog": COG_PACKAGES,
             "requirements": config.requirements(model_dir),
+            "no_deps": ModelOptions.load(model_dir).install.no_deps,
             "pip": self.pip_config.fingerprint(),
         }
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
@@ -91,17 +94,28 @@ class EnvironmentBuilder:
             try:
                 if marker.exists():
                     return env
-                if config.build.system_packages:
-                    report(
-                        "system_packages are not installed by mimeo; make sure these are "
-                        "present on the host: " + " ".join(config.build.system_packages)
-                    )
+                await self._check_system_packages(config.build.system_packages, report)
                 shutil.rmtree(env.root, ignore_errors=True)
                 await self._build(env, config, model_dir, report)
                 marker.write_text(COG_VERSION)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return env
+
+    async def _check_system_packages(self, packages: list[str], report: ProgressCallback) -> None:
+        missing = await missing_system_packages(packages)
+        if missing is None:
+            report(
+                "system_packages are not installed by mimeo and cannot be checked here; make "
+                "sure these are present on the host: " + " ".join(packages)
+            )
+        elif missing:
+            raise BuildFailed(
+                "cog.yaml's system_packages are missing on this host: "
+                + " ".join(missing)
+                + ". mimeo runs models without containers and does not install system "
+                "packages; install them with: sudo apt-get install -y " + " ".join(missing)
+            )
 
     async def _build(
         self, env: Environment, config: CogConfig, model_dir: Path, report: ProgressCallback
@@ -112,19 +126,24 @@ class EnvironmentBuilder:
         await self._run([uv, "venv", "--quiet", "--python", python, str(env.root)], report)
         packages = [*COG_PACKAGES, *config.requirements(model_dir)]
         report("installing " + " ".join(packages))
-        await self._run(
-            [
-                uv,
-                "pip",
-                "install",
-                "--python",
-                str(env.python),
-                *self.pip_config.uv_arguments(),
-                *packages,
-            ],
-            report,
-            cwd=model_dir,
-        )
+        await self._run(self._install(uv, env, packages), report, cwd=model_dir)
+        unresolved = ModelOptions.load(model_dir).install.no_deps
+        if unresolved:
+            report("installing without their dependencies: " + " ".join(unresolved))
+            await self._run(
+                self._install(uv, env, ["--no-deps", *unresolved]), report, cwd=model_dir
+            )
+
+    def _install(self, uv: str, env: Environment, arguments: list[str]) -> list[str]:
+        return [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            str(env.python),
+            *self.pip_config.uv_arguments(),
+            *arguments,
+        ]
 
     async def _pick_python(self, uv: str, requested: str, report: ProgressCallback) -> str:
         """The requested Python if this machine has it, else mimeo's own (and say so).

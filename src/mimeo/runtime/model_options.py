@@ -6,6 +6,9 @@ setup and a prediction may take) lives here and travels with the version's archi
     timeouts:
       setup: 300      # seconds for setup() before the instance is given up
       predict: 60     # seconds for one prediction before it fails
+    install:
+      no_deps:        # installed after cog.yaml's packages, without their dependencies
+        - gan_face_generate==1.1.1
 """
 
 from __future__ import annotations
@@ -27,10 +30,20 @@ class Timeouts(BaseModel):
     predict: float | None = Field(default=None, gt=0)
 
 
+class Install(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    no_deps: list[str] = Field(default_factory=list)
+    """Requirements installed after cog.yaml's, without their declared dependencies: for
+    packages whose metadata pulls in what breaks the environment (a CUDA torchvision beside CPU
+    torch, the GUI build of OpenCV)."""
+
+
 class ModelOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     timeouts: Timeouts = Field(default_factory=Timeouts)
+    install: Install = Field(default_factory=Install)
 
     @classmethod
     def load(cls, model_dir: Path) -> ModelOptions:
