@@ -30,5 +30,5 @@ def test_timeouts_and_no_deps_packages_are_read(tmp_path: Path) -> None:
 def test_an_unknown_key_is_an_error_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / "mimeo.yaml").write_text("timeout: 60\n")
 
-    with pytest.raises(InvalidRequest, match="mimeo.yaml"):
+    with pytest.raises(InvalidRequest, match=r"mimeo\.yaml"):
         ModelOptions.load(tmp_path)
