@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 import replicate
 from replicate.exceptions import ReplicateError
 
-from tests.conftest import FIXTURES, MimeoServer
+from tests.conftest import EXAMPLES, FIXTURES, MimeoServer
 
 
 def test_models_get_has_latest_version_with_its_schema(
@@ -119,3 +120,24 @@ def test_creating_a_model_on_unknown_hardware_is_a_422_listing_the_known_skus(
     [error] = answer.json()["errors"]
     assert error["field"] == "hardware"
     assert "gpu-a100-large" in error["message"]
+
+
+def test_a_pushed_cover_image_is_the_models_public_cover(
+    client: replicate.Client, mimeo_server: MimeoServer
+) -> None:
+    mimeo_server.push(EXAMPLES / "hello-world", "covers/hello-world")
+
+    cover = client.models.get("covers/hello-world").cover_image_url
+    image = httpx.get(cover)  # no token: an <img> tag sends none
+
+    assert cover.endswith("/v1/models/covers/hello-world/cover")
+    assert image.headers["content-type"] == "image/png"
+    assert image.content == (EXAMPLES / "hello-world" / "cover.png").read_bytes()
+
+
+def test_a_model_without_a_cover_has_none(
+    client: replicate.Client, push_fixture: Callable[[str], str]
+) -> None:
+    push_fixture("echo")
+
+    assert client.models.get("fixtures/echo").cover_image_url is None

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mimeo.api.links import Links
+from mimeo.core.blob_refs import blob_key
 from mimeo.core.pagination import Cursor, Page
 from mimeo.store.records import Account, Deployment, Model, Prediction, StoredFile, Version
 
@@ -35,7 +36,11 @@ def model_json(model: Model, base: str) -> dict[str, Any]:
         "github_url": model.github_url,
         "paper_url": model.paper_url,
         "license_url": model.license_url,
-        "cover_image_url": model.cover_image_url,
+        "cover_image_url": (
+            f"{base}/v1/models/{model.owner}/{model.name}/cover"
+            if blob_key(model.cover_image_url) is not None
+            else model.cover_image_url
+        ),
         "default_example": None,
         "latest_version": version_json(model.latest_version) if model.latest_version else None,
         "run_count": model.run_count,

@@ -142,7 +142,8 @@ async def serve(
     console.print(f"mimeo is listening on [bold]{url}[/] (account [bold]{account.username}[/])")
     try:
         verify = tls.client_context() if tls else True
-        await push_examples(url, token, examples, builder, console, verify)
+        first, rest = example_names(examples)
+        await push_examples(url, token, first, builder, console, verify)
         trust = f"  export SSL_CERT_FILE={tls.ca_file}\n" if tls and tls.ca_file else ""
         console.print(
             "\n[bold green]mimeo is ready.[/]\n"
@@ -159,6 +160,13 @@ async def serve(
                 "of the default bundle); Node takes it as NODE_EXTRA_CA_CERTS.",
                 style="dim",
             )
+        if rest:
+            console.print(
+                f"Pushing the rest of the model library ({', '.join(rest)}); each model "
+                "answers as soon as it is pushed. `--examples minimal` skips them."
+            )
+            await push_examples(url, token, rest, builder, console, verify)
+            console.print("[bold green]The model library is ready.[/]")
         await serving
     finally:
         if director is not None and worker_task is not None:
@@ -179,23 +187,28 @@ def own_url(host: str, port: int, tls: TlsFiles | None) -> str:
     return f"{'https' if tls else 'http'}://{reachable}:{port}"
 
 
+def example_names(which: str) -> tuple[list[str], list[str]]:
+    """The bundled examples ``which`` asks for: the small ones first (the quick start runs
+    them, so the server is ready once they are in), then the rest of the library."""
+    root = examples_dir()
+    if which == "none" or not root.is_dir():
+        return [], []
+    names = sorted(p.name for p in root.iterdir() if (p / "cog.yaml").is_file())
+    first = [n for n in names if n in MINIMAL_EXAMPLES]
+    return first, ([] if which == "minimal" else [n for n in names if n not in first])
+
+
 async def push_examples(
     url: str,
     token: str,
-    which: str,
+    names: list[str],
     builder: EnvironmentBuilder,
     console: Console,
     verify: ssl.SSLContext | bool = True,
 ) -> None:
-    if which == "none":
+    if not names:
         return
     root = examples_dir()
-    if not root.is_dir():
-        console.print(f"[yellow]no examples at {root}; skipping them[/]")
-        return
-    names = sorted(p.name for p in root.iterdir() if (p / "cog.yaml").is_file())
-    if which == "minimal":
-        names = [n for n in names if n in MINIMAL_EXAMPLES]
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {token}"}, verify=verify
     ) as client:

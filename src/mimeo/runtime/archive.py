@@ -65,6 +65,10 @@ def archive_id(archive_bytes: bytes) -> str:
     return content_id(entries)
 
 
+COVER_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
+"""A ``cover<suffix>`` beside cog.yaml is the model's picture (the web UI shows it)."""
+
+
 def read_member(archive_bytes: bytes, name: str) -> bytes:
     try:
         with tarfile.open(fileobj=io.BytesIO(archive_bytes), mode="r:gz") as archive:

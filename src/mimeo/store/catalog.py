@@ -70,6 +70,14 @@ class CatalogRepository:
             raise
         return await self.get_model(owner, name)
 
+    async def set_cover(self, model: Model, cover_image_url: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(models)
+                .where(models.c.id == model.id)
+                .values(cover_image_url=cover_image_url)
+            )
+
     async def get_model(self, owner: str, name: str) -> Model:
         async with self._engine.connect() as conn:
             row = (

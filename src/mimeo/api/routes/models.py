@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
@@ -20,9 +21,11 @@ from mimeo.api.prediction_service import (
 from mimeo.api.prefer import wait_seconds
 from mimeo.api.serializers import model_json, page_json, version_json
 from mimeo.api.urls import base_url
-from mimeo.core.errors import InvalidInput
+from mimeo.core.blob_refs import blob_key
+from mimeo.core.errors import InvalidInput, NotFound
 from mimeo.core.hardware import hardware_error
 from mimeo.core.identifiers import check_name
+from mimeo.runtime.archive import COVER_MEDIA_TYPES
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -108,6 +111,22 @@ async def delete_version(
     model = await context.store.catalog.get_model(owner, name)
     await context.store.catalog.delete_version(model, version_id)
     return Response(status_code=204)
+
+
+@router.get("/{owner}/{name}/cover")
+async def cover(owner: str, name: str, context: ContextDep) -> Response:
+    """The cover image pushed with the model: public, as a model page's image is, so that
+    ``<img src=...>`` works without a token."""
+    model = await context.store.catalog.get_model(owner, name)
+    key = blob_key(model.cover_image_url)
+    if key is None:
+        raise NotFound(f"Model {model.full_name} has no cover image stored by mimeo")
+    media_type = COVER_MEDIA_TYPES.get(PurePosixPath(key).suffix, "application/octet-stream")
+    return Response(
+        await context.blobs.get(key),
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.post("/{owner}/{name}/predictions", status_code=201)

@@ -17,11 +17,13 @@ from fastapi import APIRouter, Request
 
 from mimeo.api.deps import AccountDep, ContextDep
 from mimeo.api.serializers import version_json
+from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.errors import InvalidRequest, PayloadTooLarge
 from mimeo.core.identifiers import check_name
-from mimeo.runtime.archive import SCHEMA_PATH, archive_id, read_member
+from mimeo.runtime.archive import COVER_MEDIA_TYPES, SCHEMA_PATH, archive_id, read_member
 from mimeo.runtime.cog_config import CogConfig, parse_cog_yaml
 from mimeo.runtime.environment import COG_VERSION
+from mimeo.store.records import Model
 
 router = APIRouter(prefix="/v1/models", tags=["push"])
 log = structlog.get_logger()
@@ -62,5 +64,22 @@ async def push_version(
         build=config.model_dump(mode="json"),
         archive_key=key,
     )
+    await _keep_cover(context, model, archive, version_id)
     log.info("version.pushed", model=model.full_name, version=version_id)
     return version_json(version)
+
+
+async def _keep_cover(context: ContextDep, model: Model, archive: bytes, version_id: str) -> None:
+    """A ``cover.png|jpg|webp`` beside cog.yaml becomes the model's ``cover_image_url``, unless
+    its owner set one elsewhere."""
+    if model.cover_image_url and blob_key(model.cover_image_url) is None:
+        return
+    for suffix, media_type in COVER_MEDIA_TYPES.items():
+        try:
+            image = read_member(archive, f"cover{suffix}")
+        except InvalidRequest:
+            continue
+        key = f"covers/{version_id}{suffix}"
+        await context.blobs.put(key, image, media_type)
+        await context.store.catalog.set_cover(model, blob_ref(key))
+        return
