@@ -35,7 +35,7 @@ pytest: $(DEV_STAMP)
 test: lint typecheck pytest
 
 bench: $(DEV_STAMP)
-	cd bench && ../$(BIN)/python overhead.py && ../$(BIN)/python streaming.py && ../$(BIN)/python throughput.py
+	cd bench && ../$(BIN)/python overhead.py && ../$(BIN)/python streaming.py && ../$(BIN)/python throughput.py && ../$(BIN)/python models.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,227 @@
+"""The model library through mimeo vs each predictor called directly in one process.
+
+For every bundled example (or those named with ``--only``): cold start through mimeo (push →
+first output, environment builds included unless cached), warm latency through mimeo (sync
+``Prefer: wait``) against the same predictor called in-process with the same inputs
+(``direct_predict.py`` in the model's own venv), and for streaming models the time to the first
+item and items (tokens) per second both ways. Ratios are mimeo / direct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from harness import ROOT, TOKEN, mimeo_server, push
+from PIL import Image, ImageDraw, ImageFont
+from rich.console import Console
+from rich.table import Table
+
+from mimeo.runtime.environment import EnvironmentBuilder
+from mimeo.runtime.prepare import prepare
+
+EXAMPLES = ROOT / "examples"
+DRIVER = Path(__file__).resolve().parent / "direct_predict.py"
+PICTURE = "@picture"
+TEXT_PICTURE = "@text-picture"
+INPUTS: dict[str, dict[str, Any]] = {
+    "hello-world": {"text": "bench"},
+    "image-filter": {"image": PICTURE, "filter": "grayscale"},
+    "gemma-3-270m": {"prompt": "The three primary colours are", "max_tokens": 64, "seed": 7},
+    "face-gan": {"num_outputs": 4, "seed": 7},
+    "real-esrgan": {"image": PICTURE, "scale": 2},
+    "all-minilm-l6-v2": {"texts": "A cat sits on the mat.\nStocks fell sharply today."},
+    "piper-tts": {"text": "mimeo runs open models on your own machines."},
+    "rapid-ocr": {"image": TEXT_PICTURE},
+}
+SYNC = {"Prefer": "wait=60"}
+COLUMNS = (
+    "example",
+    "cold start",
+    "direct setup",
+    "warm mimeo",
+    "warm direct",
+    "ratio",
+    "first item mimeo",
+    "first item direct",
+    "items/s mimeo",
+    "items/s direct",
+)
+console = Console(width=150)
+
+
+def pictures(directory: Path) -> dict[str, Path]:
+    photo = Image.new("RGB", (128, 96))
+    ImageDraw.Draw(photo).ellipse((20, 10, 100, 80), fill=(200, 120, 40))
+    photo.save(directory / "picture.png")
+    text = Image.new("RGB", (480, 120), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 48)
+    ImageDraw.Draw(text).text((20, 30), "MIMEO OCR", font=font, fill="black")
+    text.save(directory / "text-picture.png")
+    return {PICTURE: directory / "picture.png", TEXT_PICTURE: directory / "text-picture.png"}
+
+
+def resolved(inputs: dict[str, Any], files: dict[str, Path], as_uri: bool) -> dict[str, Any]:
+    def one(value: Any) -> Any:
+        if value not in files:
+            return value
+        path = files[value]
+        return (
+            f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}"
+            if as_uri
+            else str(path)
+        )
+
+    return {name: one(value) for name, value in inputs.items()}
+
+
+def direct(name: str, inputs: dict[str, Any], env_dir: Path, runs: int) -> dict[str, Any]:
+    import asyncio
+
+    model_dir = EXAMPLES / name
+    prepared = asyncio.run(prepare(model_dir, EnvironmentBuilder(env_dir)))
+    request = {"predict": prepared.config.predict, "inputs": inputs, "runs": runs}
+    out = subprocess.run(
+        [str(prepared.environment.python), str(DRIVER), json.dumps(request)],
+        cwd=model_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def through_mimeo(
+    url: str, name: str, inputs: dict[str, Any], env_dir: Path, runs: int, streams: bool
+) -> dict[str, Any]:
+    """Cold start, then warm runs: sync (``Prefer: wait``) for the latency, and over the
+    prediction's SSE stream for a streaming model's first item and rate."""
+    began = time.perf_counter()
+    push(url, EXAMPLES / name, f"bench/{name}", env_dir)
+    path = f"/v1/models/bench/{name}/predictions"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=600) as http:
+        first = finish(http, http.post(path, json={"input": inputs}).json())
+        cold = time.perf_counter() - began
+        assert first["status"] == "succeeded", first
+        totals, firsts, items = [], [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            done = finish(http, http.post(path, json={"input": inputs}, headers=SYNC).json())
+            totals.append(time.perf_counter() - started)
+            assert done["status"] == "succeeded", done
+            if streams:
+                started = time.perf_counter()
+                created = http.post(path, json={"input": inputs}).json()
+                seen, first_item, ended = stream(created["urls"]["stream"])
+                firsts.append(first_item - started if first_item else None)
+                items.append((seen, ended - started))
+    return {"cold": cold, "totals": totals, "firsts": firsts, "items": items}
+
+
+def finish(http: httpx.Client, prediction: dict[str, Any]) -> dict[str, Any]:
+    while prediction["status"] not in ("succeeded", "failed", "canceled"):
+        time.sleep(0.05)
+        prediction = http.get(f"/v1/predictions/{prediction['id']}").json()
+    return prediction
+
+
+def stream(stream_url: str) -> tuple[int, float | None, float]:
+    """Output events seen on the prediction's SSE stream, when the first and the end came."""
+    count, first = 0, None
+    with httpx.stream(
+        "GET", stream_url, headers={"Accept": "text/event-stream"}, timeout=600
+    ) as response:
+        event = ""
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event == "output":
+                count += 1
+                first = first or time.perf_counter()
+            elif line.startswith("data:") and event == "done":
+                break
+    return count, first, time.perf_counter()
+
+
+def seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "-" if not a or not b else f"{a / b:.2f}x"
+
+
+def row(name: str, served: dict[str, Any], alone: dict[str, Any]) -> list[str]:
+    warm_m = statistics.median(served["totals"])
+    warm_d = statistics.median(run["total"] for run in alone["runs"])
+    firsts_m = [f for f in served["firsts"] if f]
+    firsts_d = [run["first"] for run in alone["runs"] if run["first"]]
+    first_m = statistics.median(firsts_m) if firsts_m else None
+    first_d = statistics.median(firsts_d) if firsts_d else None
+    rate_m = rate_d = "-"
+    if first_m is not None and first_d is not None:
+        timed = zip(served["items"], served["firsts"], strict=True)
+        rates = (n / (t - f) for (n, t), f in timed if f and t > f)
+        rate_m = f"{statistics.median(rates):.1f}"
+        direct_rates = (r["items"] / (r["total"] - r["first"]) for r in alone["runs"] if r["first"])
+        rate_d = f"{statistics.median(direct_rates):.1f}"
+    return [
+        name,
+        seconds(served["cold"]),
+        seconds(alone["setup"]),
+        seconds(warm_m),
+        seconds(warm_d),
+        ratio(warm_m, warm_d),
+        seconds(first_m),
+        seconds(first_d),
+        rate_m,
+        rate_d,
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", action="append", help="an example's name (repeatable)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--env-dir", type=Path, help="reuse model environments from here (default: a fresh one)"
+    )
+    args = parser.parse_args()
+    names = [n for n in INPUTS if (EXAMPLES / n / "cog.yaml").is_file()]
+    names = [n for n in names if not args.only or n in args.only]
+    table = Table(title="examples: through mimeo vs the predictor called directly (seconds)")
+    for column in COLUMNS:
+        table.add_column(column, justify="right")
+    with tempfile.TemporaryDirectory() as scratch:
+        env_dir = args.env_dir or Path(scratch) / "envs"
+        files = pictures(Path(scratch))
+        with mimeo_server(env_dir) as url:
+            for name in names:
+                console.print(f"[bold]{name}[/]")
+                inputs = INPUTS[name]
+                alone = direct(name, resolved(inputs, files, False), env_dir, args.runs)
+                streams = any(run["first"] is not None for run in alone["runs"])
+                served = through_mimeo(
+                    url, name, resolved(inputs, files, True), env_dir, args.runs, streams
+                )
+                table.add_row(*row(name, served, alone))
+    console.print(table)
+    console.print(
+        "cold start = push (environment build unless cached, schema) to the first output; "
+        "warm = one prediction end to end; ratio = warm mimeo / warm direct; "
+        "items are output chunks (tokens for the LLM)."
+    )
+
+
+if __name__ == "__main__":
+    main()
