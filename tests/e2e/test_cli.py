@@ -33,6 +33,16 @@ def test_predict_runs_a_model_directory_locally(env_dir: Path) -> None:
     assert result.stdout.strip() == "no server"
 
 
+def test_predict_shows_concatenated_tokens_as_one_text(env_dir: Path) -> None:
+    result = mimeo(
+        "predict", str(FIXTURES / "concat-stream"), "-i", "n=3",
+        env={**os.environ, "MIMEO_ENV_DIR": str(env_dir)},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "token0 token1 token2"
+
+
 def test_predict_reads_file_inputs_from_at_paths(env_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "input.txt").write_bytes(b"twelve bytes")
 

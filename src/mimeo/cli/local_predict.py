@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from mimeo.cli.inputs import parse_inputs
+from mimeo.core.output_schema import is_concatenated_output
 from mimeo.runtime.cog_events import Completed, Log
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
@@ -34,6 +36,8 @@ async def predict_locally(
                     console.print(event.text.rstrip("\n"), style="dim", markup=False)
                 elif isinstance(event, Completed):
                     result = event
+            if is_concatenated_output(prepared.schema) and isinstance(result.output, list):
+                result = replace(result, output="".join(str(chunk) for chunk in result.output))
             return result
         finally:
             await instance.stop()

@@ -15,6 +15,14 @@ def is_iterator_output(schema: dict[str, Any]) -> bool:
     return bool(output_schema(schema).get("x-cog-array-type") == "iterator")
 
 
+def is_concatenated_output(schema: dict[str, Any]) -> bool:
+    """``ConcatenateIterator[str]``: tokens meant to be read joined, as ``cog predict`` and the
+    clients show them."""
+    return is_iterator_output(schema) and (
+        output_schema(schema).get("x-cog-array-display") == "concatenate"
+    )
+
+
 def has_file_output(schema: dict[str, Any]) -> bool:
     """Whether any part of the output is a ``Path`` (``format: uri``): only then is a
     ``data:`` string in the output a file to store rather than text the model returned."""
