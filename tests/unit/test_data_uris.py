@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mimeo.core.data_uris import DataUri, parse_data_uri, to_data_uri
+from mimeo.core.data_uris import DataUri, file_extension, parse_data_uri, to_data_uri
 
 
 def test_a_base64_uri_round_trips() -> None:
@@ -23,3 +23,10 @@ def test_text_that_only_looks_like_a_data_uri_is_not_one() -> None:
     assert parse_data_uri("data:image/png;base64,@@not base64@@") is None
     assert parse_data_uri("data without a comma") is None
     assert parse_data_uri("https://example.com/x.png") is None
+
+
+def test_file_extensions_cover_the_types_cog_sends() -> None:
+    assert file_extension("image/png") == ".png"
+    assert file_extension("audio/wav") == ".wav"  # unknown to mimetypes before Python 3.13
+    assert file_extension("audio/mpeg") == ".mp3"
+    assert file_extension("application/x-unheard-of") == ""

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from mimeo.core.data_uris import parse_data_uri
+from mimeo.core.data_uris import file_extension, parse_data_uri
 
 
 def save_data_uri(uri: str, stem: str) -> Path:
     parsed = parse_data_uri(uri)
     if parsed is None:
         raise ValueError(f"not a data URI: {uri[:40]}...")
-    extension = mimetypes.guess_extension(parsed.media_type) or ".bin"
+    extension = file_extension(parsed.media_type) or ".bin"
     target = Path(f"{stem}{extension}")
     target.write_bytes(parsed.data)
     return target

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import mimetypes
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
+EXTENSIONS = {"audio/wav": ".wav", "audio/wave": ".wav", "audio/vnd.wave": ".wav"}
+"""Types Cog sends that Python's ``mimetypes`` has no extension for before 3.13 (``audio/wav``:
+a WAV output would otherwise be stored without one)."""
 
 
 @dataclass(frozen=True)
@@ -33,3 +37,9 @@ def parse_data_uri(uri: str) -> DataUri | None:
 
 def to_data_uri(media_type: str, data: bytes) -> str:
     return f"data:{media_type};base64,{base64.b64encode(data).decode()}"
+
+
+def file_extension(media_type: str) -> str:
+    """``.png`` for ``image/png``; empty when the type has no known extension."""
+    media_type = media_type.split(";")[0].strip().lower()
+    return EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type) or ""

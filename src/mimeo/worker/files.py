@@ -14,7 +14,12 @@ from dataclasses import replace
 from typing import Any
 
 from mimeo.core.blob_refs import blob_key, map_strings, strings_in
-from mimeo.core.data_uris import DEFAULT_MEDIA_TYPE, parse_data_uri, to_data_uri
+from mimeo.core.data_uris import (
+    DEFAULT_MEDIA_TYPE,
+    file_extension,
+    parse_data_uri,
+    to_data_uri,
+)
 from mimeo.runtime.cog_events import CogEvent, Completed, OutputChunk
 
 ReadBlob = Callable[[str], Awaitable[bytes]]
@@ -49,7 +54,7 @@ class OutputFiles:
             data_uri = parse_data_uri(text) if text.startswith("data:") else None
             if data_uri is None or text in stored:
                 continue
-            extension = mimetypes.guess_extension(data_uri.media_type) or ""
+            extension = file_extension(data_uri.media_type)
             name = f"output{f'-{self._count}' if self._count else ''}{extension}"
             self._count += 1
             stored[text] = await self._store(name, data_uri.data, data_uri.media_type)
