@@ -29,7 +29,7 @@ from mimeo.cli.tls import issue_server_certificate, new_ca
 from tests.conftest import EXAMPLES, FIXTURES, MimeoServer, running_server
 
 pytestmark = pytest.mark.slow
-READY = "mimeo is ready"
+LIBRARY_READY = "The model library is ready"
 
 
 def echo_as_example(directory: Path) -> dict[str, str]:
@@ -39,11 +39,12 @@ def echo_as_example(directory: Path) -> dict[str, str]:
 
 
 def wait_until_ready(server: MimeoServer) -> str:
-    """The server's output once it says it is ready (after pushing its examples)."""
+    """The server's output once all its examples are pushed (``echo`` is not one of the small
+    ones pushed before the server says it is ready, so this waits for the whole library)."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         output = server.log.read_text()
-        if READY in output:
+        if LIBRARY_READY in output:
             return output
         if server.process.poll() is not None:
             break
