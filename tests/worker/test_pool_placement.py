@@ -123,3 +123,14 @@ def test_an_assigned_prediction_fills_a_free_slot_before_starting_an_instance(
 
     assert pool.assign("v1", "cpu") is instance
     assert instance.active == 2
+
+
+def test_instances_get_a_share_of_the_cores_unless_the_operator_set_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder = EnvironmentBuilder(tmp_path / "envs")
+    limits = PoolLimits(max_instances=2, threads_per_instance=1)
+    monkeypatch.setenv("MKL_NUM_THREADS", "8")
+    pool = InstancePool(tmp_path, builder, no_archive, limits)
+
+    assert pool._thread_limits() == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}

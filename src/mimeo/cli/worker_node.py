@@ -23,6 +23,7 @@ async def build_director(
         idle_timeout=settings.idle_timeout_seconds,
         setup_timeout=settings.setup_timeout_seconds,
         predict_timeout=settings.predict_timeout_seconds,
+        threads_per_instance=max(1, inventory.cpus // settings.max_instances),
     )
     pool = InstancePool(
         settings.data_dir / "worker", builder, channel.archive, limits, inventory.gpus

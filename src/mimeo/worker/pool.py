@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from mimeo.runtime.model_options import ModelOptions
 
 log = structlog.get_logger()
 FetchArchive = Callable[[str], Awaitable[bytes]]
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 class NoCapacity(Exception):
@@ -44,6 +46,10 @@ class PoolLimits:
     setup_timeout: float = 600.0
     predict_timeout: float = 1800.0
     """Defaults; a model's ``mimeo.yaml`` may set its own."""
+    threads_per_instance: int | None = None
+    """``OMP_NUM_THREADS`` and the like for each instance, unless the worker's environment sets
+    them: torch and llama.cpp otherwise each take every core, and instances sharing a node then
+    slow each other down (measured: two threads slower than one under contention)."""
 
 
 @dataclass(eq=False)
@@ -248,6 +254,7 @@ class InstancePool:
                     "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
                     # What `cog build` bakes into the image from cog.yaml; coglet reads it here.
                     "COG_MAX_CONCURRENCY": str(config.concurrency.max),
+                    **self._thread_limits(),
                 },
             )
             instance.server = server
@@ -261,6 +268,12 @@ class InstancePool:
         seconds = time.monotonic() - began
         log.info("instance.ready", version=instance.version, port=server.port, setup=seconds)
         return seconds
+
+    def _thread_limits(self) -> dict[str, str]:
+        threads = self.limits.threads_per_instance
+        if threads is None:
+            return {}
+        return {name: str(threads) for name in THREAD_VARIABLES if name not in os.environ}
 
     async def _unpacked(self, version: str) -> Path:
         model_dir = self.work_dir / "models" / version
