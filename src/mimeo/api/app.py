@@ -18,6 +18,7 @@ from mimeo.api.routes import (
     deployments,
     files,
     internal,
+    metrics,
     models,
     predictions,
     push,
@@ -68,7 +69,18 @@ def create_app(context: AppContext) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    routers = (models, push, predictions, deployments, streams, files, account, internal, webhooks)
+    routers = (
+        models,
+        push,
+        predictions,
+        deployments,
+        streams,
+        files,
+        account,
+        internal,
+        webhooks,
+        metrics,
+    )
     for module in routers:
         app.include_router(module.router)
     return app

@@ -76,9 +76,13 @@ def page_cursor(cursor: str | None = None) -> Cursor | None:
 CursorDep = Annotated[Cursor | None, Depends(page_cursor)]
 
 
-async def require_worker(request: Request, context: ContextDep) -> None:
+def is_worker(request: Request, context: AppContext) -> bool:
     token = bearer_token(request) or ""
-    if not hmac.compare_digest(token.encode(), context.worker_token.encode()):
+    return hmac.compare_digest(token.encode(), context.worker_token.encode())
+
+
+async def require_worker(request: Request, context: ContextDep) -> None:
+    if not is_worker(request, context):
         raise Unauthenticated("This route is for mimeo workers: pass the worker token")
 
 

@@ -3,14 +3,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
+from mimeo.core.status import TERMINAL
 from mimeo.store.paging import fetch_page
 from mimeo.store.records import Prediction
 from mimeo.store.tables import predictions
+
+
+@dataclass(frozen=True)
+class ModelLoad:
+    """Predictions of one model on one hardware SKU that are not over yet."""
+
+    model: str
+    hardware: str
+    queued: int
+    running: int
 
 
 class PredictionRepository:
@@ -41,3 +54,23 @@ class PredictionRepository:
                 Prediction.from_row,
                 page_size,
             )
+
+    async def load_by_model(self) -> list[ModelLoad]:
+        """What autoscalers watch: per model and hardware, predictions waiting for a worker
+        (no lease) and those a worker holds."""
+        leased = predictions.c.lease_owner.is_not(None)
+        query = (
+            select(
+                predictions.c.model,
+                predictions.c.hardware,
+                func.count().filter(~leased),
+                func.count().filter(leased),
+            )
+            .where(predictions.c.status.not_in(list(TERMINAL)))
+            .group_by(predictions.c.model, predictions.c.hardware)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            ModelLoad(model, hardware, queued, running) for model, hardware, queued, running in rows
+        ]
