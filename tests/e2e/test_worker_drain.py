@@ -91,3 +91,23 @@ def test_a_prediction_that_outlasts_the_drain_is_handed_to_another_worker(
     assert handed_back["status"] == "starting"
     assert ended["status"] == "succeeded"
     assert "queued again" in ended["logs"]
+
+
+def test_a_prediction_waiting_for_a_cold_start_is_handed_back_at_once(
+    api_only: MimeoServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    version = api_only.push(FIXTURES / "slow-setup", "drain/slow-setup")
+    worker = start_worker(api_only, tmp_path)
+    answer = http.post("/v1/predictions", json={"version": version, "input": {}})
+    prediction_id = answer.json()["id"]
+    time.sleep(4)  # claimed, and the instance is in its minute-long setup
+
+    began = time.monotonic()
+    worker.terminate()
+    assert worker.wait(60) == 0
+    handed_back = http.get(f"/v1/predictions/{prediction_id}").json()
+    http.post(f"/v1/predictions/{prediction_id}/cancel")
+
+    assert time.monotonic() - began < 15
+    assert handed_back["status"] == "starting"
+    assert "queued again" in handed_back["logs"]

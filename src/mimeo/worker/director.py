@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
+from typing import Any
 
 import httpx
 import structlog
@@ -113,7 +115,7 @@ class Director:
     def _start_job(self, job: Job) -> None:
         running = RunningJob(job)
         self._running[job.prediction_id] = running
-        task = running.task = asyncio.create_task(self.run_job(running))
+        task = asyncio.create_task(self.run_job(running))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -125,8 +127,6 @@ class Director:
             if not running.predicting:
                 # Waiting for a cold start: another worker may have the model warm.
                 await running.hand_back()
-                if running.task is not None:
-                    running.task.cancel()
         _done, late = await asyncio.wait(set(self._tasks), timeout=self.drain_timeout)
         if late:
             for running in list(self._running.values()):
@@ -151,7 +151,6 @@ class Director:
         log.info("prediction.claimed", prediction_id=job.prediction_id, attempt=job.attempt)
         relay = Relay(self.api.worker_id, iterator_output=False)
         relay.metrics["queue_time"] = job.queued_seconds
-        running.relay = relay
         reporter = asyncio.create_task(self._report_until_done(running, relay))
         try:
             running.instance = self.pool.assign(job.version, job.hardware)
@@ -180,7 +179,9 @@ class Director:
 
     async def _run_on_instance(self, running: RunningJob, instance: Instance, relay: Relay) -> None:
         job = running.job
-        setup_seconds = await self.pool.ready(instance)
+        setup_seconds = await running.unless_handed_back(self.pool.ready(instance))
+        if running.handed_back:
+            return
         assert instance.server is not None
         relay.iterator_output = instance.iterator_output
         if setup_seconds is not None:
@@ -189,8 +190,6 @@ class Director:
                 f"cold start: waited {job.queued_seconds:.2f} s in the queue; "
                 f"starting the model took {setup_seconds:.2f} s"
             )
-        if running.handed_back:
-            return
         if running.cancel_requested:
             relay.cancel("canceled before the model started it")
             return
@@ -279,7 +278,6 @@ class RunningJob:
     def __init__(self, job: Job) -> None:
         self.job = job
         self.instance: Instance | None = None
-        self.relay: Relay | None = None
         self.predicting = False
         self.cancel_requested = False
         self.stopped_for_cancel = False
@@ -287,7 +285,7 @@ class RunningJob:
         self.instance_lost = False
         self.timed_out: float | None = None
         self.handed_back = False
-        self.task: asyncio.Task[None] | None = None
+        self._handing_back = asyncio.Event()
         self._stopping: asyncio.Task[None] | None = None
         self._enforcer: asyncio.Task[None] | None = None
 
@@ -301,13 +299,26 @@ class RunningJob:
         self._stopping = asyncio.get_running_loop().create_task(self._ask_to_stop())
 
     async def hand_back(self) -> None:
+        """Give the prediction back to the queue: at once while it waits for its instance, by
+        stopping the instance once it runs (the ending is then decided in ``run_job``)."""
         if self.handed_back:
             return
         self.handed_back = True
-        if self.relay is not None and not self.predicting:
-            self.relay.hand_back()
-        elif self.predicting:
+        self._handing_back.set()
+        if self.predicting:
             await self._stop_now()
+
+    async def unless_handed_back(self, waiting: Awaitable[float | None]) -> float | None:
+        """``waiting``'s result, or None as soon as the prediction is handed back."""
+        result: asyncio.Future[Any] = asyncio.ensure_future(waiting)
+        handed_back: asyncio.Future[Any] = asyncio.create_task(self._handing_back.wait())
+        await asyncio.wait({result, handed_back}, return_when=asyncio.FIRST_COMPLETED)
+        handed_back.cancel()
+        if not result.done():
+            result.cancel()
+            return None
+        setup_seconds: float | None = result.result()
+        return setup_seconds
 
     async def _ask_to_stop(self) -> None:
         instance = self.instance
