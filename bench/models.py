@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import statistics
 import subprocess
 import tempfile
 import time
+import wave
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ EXAMPLES = ROOT / "examples"
 DRIVER = Path(__file__).resolve().parent / "direct_predict.py"
 PICTURE = "@picture"
 TEXT_PICTURE = "@text-picture"
+SPEECH = "@speech"
 INPUTS: dict[str, dict[str, Any]] = {
     "hello-world": {"text": "bench"},
     "image-filter": {"image": PICTURE, "filter": "grayscale"},
@@ -41,6 +45,7 @@ INPUTS: dict[str, dict[str, Any]] = {
     "all-minilm-l6-v2": {"texts": "A cat sits on the mat.\nStocks fell sharply today."},
     "piper-tts": {"text": "mimeo runs open models on your own machines."},
     "rapid-ocr": {"image": TEXT_PICTURE},
+    "silero-vad": {"audio": SPEECH},
 }
 SYNC = {"Prefer": "wait=60"}
 COLUMNS = (
@@ -66,7 +71,41 @@ def pictures(directory: Path) -> dict[str, Path]:
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 48)
     ImageDraw.Draw(text).text((20, 30), "MIMEO OCR", font=font, fill="black")
     text.save(directory / "text-picture.png")
-    return {PICTURE: directory / "picture.png", TEXT_PICTURE: directory / "text-picture.png"}
+    return {
+        PICTURE: directory / "picture.png",
+        TEXT_PICTURE: directory / "text-picture.png",
+        SPEECH: speech(directory / "speech.wav"),
+    }
+
+
+def speech(path: Path, rate: int = 16000, repeats: int = 5) -> Path:
+    """13.5 s of 16-bit WAV: 1 s of silence, then 1.5 s of vowel-like syllables (glottal
+    pulses through two-pole formant resonators), five times over; Silero hears them as speech."""
+    vowels = [(730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (300, 870, 2240)]
+    samples = array("h")
+    for _ in range(repeats):
+        samples.extend([0] * rate)
+        for vowel in vowels * 2:  # 8 syllables of 3/16 s
+            length = rate * 3 // 16
+            poles = [(math.exp(-math.pi * 100 / rate), f) for f in vowel]
+            coeffs = [(2 * r * math.cos(2 * math.pi * f / rate), -r * r) for r, f in poles]
+            memory = [[0.0, 0.0] for _ in coeffs]
+            part = []
+            for n in range(length):
+                value = 1.0 if n % (rate // 130) == 0 else 0.0
+                for (a1, a2), state in zip(coeffs, memory, strict=True):
+                    value += a1 * state[0] + a2 * state[1]
+                    state[1], state[0] = state[0], value
+                part.append(value * math.sin(math.pi * n / length))
+            peak = max(abs(v) for v in part) or 1.0
+            samples.extend(round(12000 * v / peak) for v in part)
+    samples.extend([0] * rate)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
 
 
 def resolved(inputs: dict[str, Any], files: dict[str, Path], as_uri: bool) -> dict[str, Any]:
@@ -74,8 +113,9 @@ def resolved(inputs: dict[str, Any], files: dict[str, Path], as_uri: bool) -> di
         if value not in files:
             return value
         path = files[value]
+        kind = "audio/wav" if path.suffix == ".wav" else "image/png"
         return (
-            f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}"
+            f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
             if as_uri
             else str(path)
         )
