@@ -123,12 +123,20 @@ def mimeo_server(tmp_path_factory: pytest.TempPathFactory, env_dir: Path) -> Ite
         yield server
 
 
+@contextmanager
+def official_client(server: MimeoServer) -> Iterator[replicate.Client]:
+    """The unchanged official client, configured only by base URL and token."""
+    official = replicate.Client(api_token=server.token, base_url=server.url)
+    try:
+        yield official
+    finally:
+        official._client.close()
+
+
 @pytest.fixture(scope="session")
 def client(mimeo_server: MimeoServer) -> Iterator[replicate.Client]:
-    """The unchanged official client, configured only by base URL and token."""
-    official = replicate.Client(api_token=mimeo_server.token, base_url=mimeo_server.url)
-    yield official
-    official._client.close()
+    with official_client(mimeo_server) as official:
+        yield official
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import replicate
 from replicate.deployment import Deployment
 from replicate.prediction import Prediction
 
-from tests.conftest import FIXTURES, MimeoServer, running_server
+from tests.conftest import FIXTURES, MimeoServer, official_client, running_server
 
 pytestmark = pytest.mark.slow
 IDLE_TIMEOUT_SECONDS = 3
@@ -42,9 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, env_dir: Path) -> Iterator[
 
 @pytest.fixture(scope="module")
 def client(server: MimeoServer) -> Iterator[replicate.Client]:
-    official = replicate.Client(api_token=server.token, base_url=server.url)
-    yield official
-    official._client.close()
+    with official_client(server) as official:
+        yield official
 
 
 def push(server: MimeoServer, fixture: str) -> str:

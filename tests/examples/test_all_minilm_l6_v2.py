@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import replicate
 from replicate.exceptions import ModelError
-
-from tests.conftest import EXAMPLES, MimeoServer
 
 pytestmark = pytest.mark.slow
 
@@ -21,9 +20,8 @@ UNRELATED = "The central bank raised interest rates again this quarter."
 
 
 @pytest.fixture(scope="module")
-def model(mimeo_server: MimeoServer) -> str:
-    version = mimeo_server.push(EXAMPLES / "all-minilm-l6-v2", "examples/all-minilm-l6-v2")
-    return f"examples/all-minilm-l6-v2:{version}"
+def model(push_example: Callable[[str], str]) -> str:
+    return push_example("all-minilm-l6-v2")
 
 
 def vectors(output: Any) -> list[list[float]]:

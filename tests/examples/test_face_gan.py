@@ -4,21 +4,19 @@ declared dependencies (they would bring a CUDA torchvision)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import httpx
 import pytest
 import replicate
 from PIL import Image
 
-from tests.conftest import EXAMPLES, MimeoServer
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def face_gan(mimeo_server: MimeoServer) -> str:
-    version = mimeo_server.push(EXAMPLES / "face-gan", "examples/face-gan")
-    return f"examples/face-gan:{version}"
+def face_gan(push_example: Callable[[str], str]) -> str:
+    return push_example("face-gan")
 
 
 def download(output: object) -> bytes:

@@ -7,22 +7,21 @@ tokens only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import replicate
 from replicate.exceptions import ReplicateError
 from replicate.stream import ServerSentEvent
-
-from tests.conftest import EXAMPLES, MimeoServer
 
 pytestmark = pytest.mark.slow
 PROMPT = "The three most useful kitchen tools are"
 
 
 @pytest.fixture(scope="module")
-def gemma(mimeo_server: MimeoServer) -> str:
+def gemma(push_example: Callable[[str], str]) -> str:
     """``owner/name:version`` of the pushed example."""
-    version = mimeo_server.push(EXAMPLES / "gemma-3-270m", "examples/gemma-3-270m")
-    return f"examples/gemma-3-270m:{version}"
+    return push_example("gemma-3-270m")
 
 
 def test_stream_yields_tokens_as_separate_events(client: replicate.Client, gemma: str) -> None:

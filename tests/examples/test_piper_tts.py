@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import io
 import wave
+from collections.abc import Callable
 
 import httpx
 import pytest
 import replicate
-
-from tests.conftest import EXAMPLES, MimeoServer
 
 pytestmark = pytest.mark.slow
 
@@ -18,9 +17,8 @@ TEXT = "Mimeo runs this voice on two small cores, faster than anyone can speak."
 
 
 @pytest.fixture(scope="module")
-def piper(mimeo_server: MimeoServer) -> str:
-    version = mimeo_server.push(EXAMPLES / "piper-tts", "examples/piper-tts")
-    return f"examples/piper-tts:{version}"
+def piper(push_example: Callable[[str], str]) -> str:
+    return push_example("piper-tts")
 
 
 def download(output: object) -> bytes:

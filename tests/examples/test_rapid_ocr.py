@@ -3,21 +3,19 @@ lines with a confidence and a four-point box, and as one joined string."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import replicate
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.conftest import EXAMPLES, MimeoServer
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def model(mimeo_server: MimeoServer) -> str:
-    version = mimeo_server.push(EXAMPLES / "rapid-ocr", "examples/rapid-ocr")
-    return f"examples/rapid-ocr:{version}"
+def model(push_example: Callable[[str], str]) -> str:
+    return push_example("rapid-ocr")
 
 
 def render(path: Path, *lines: str) -> Path:

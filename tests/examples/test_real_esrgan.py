@@ -4,6 +4,7 @@ needs the host's libvulkan1 and libomp5 (cog.yaml system_packages)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -11,15 +12,12 @@ import replicate
 from PIL import Image, ImageDraw
 from replicate.exceptions import ModelError
 
-from tests.conftest import EXAMPLES, MimeoServer
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real_esrgan(mimeo_server: MimeoServer) -> str:
-    version = mimeo_server.push(EXAMPLES / "real-esrgan", "examples/real-esrgan")
-    return f"examples/real-esrgan:{version}"
+def real_esrgan(push_example: Callable[[str], str]) -> str:
+    return push_example("real-esrgan")
 
 
 def download(output: object) -> bytes:

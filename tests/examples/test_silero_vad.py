@@ -7,14 +7,13 @@ from __future__ import annotations
 import array
 import math
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import replicate
 from replicate.exceptions import ModelError
-
-from tests.conftest import EXAMPLES, MimeoServer
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +24,8 @@ VOWELS = [(730, 1090, 2440), (270, 2290, 3010), (530, 1840, 2480), (300, 870, 22
 
 
 @pytest.fixture(scope="module")
-def model(mimeo_server: MimeoServer) -> str:
-    version = mimeo_server.push(EXAMPLES / "silero-vad", "examples/silero-vad")
-    return f"examples/silero-vad:{version}"
+def model(push_example: Callable[[str], str]) -> str:
+    return push_example("silero-vad")
 
 
 def voiced(seconds: float, f0: float = 130.0, syllables_per_second: float = 4.0) -> list[float]:
