@@ -71,6 +71,21 @@ def test_run_uses_a_pushed_model_on_the_server(
     assert result.stdout.strip() == "from the cli"
 
 
+def test_run_shows_concatenated_tokens_as_one_text(
+    mimeo_server: MimeoServer, push_fixture: Callable[[str], str]
+) -> None:
+    push_fixture("concat-stream")
+
+    result = mimeo(
+        "run", "fixtures/concat-stream", "-i", "n=3",
+        env={**mimeo_server.env, "MIMEO_SERVER": mimeo_server.url,
+             "MIMEO_API_TOKEN": mimeo_server.token},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "token0 token1 token2"
+
+
 def test_run_with_a_wrong_token_says_so(mimeo_server: MimeoServer) -> None:
     result = mimeo(
         "run", "fixtures/echo", "-i", "text=x",

@@ -25,6 +25,7 @@ from mimeo.cli.worker_node import build_director
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_worker_id
+from mimeo.core.output_schema import as_read
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import SetupFailed
 from mimeo.settings import Settings
@@ -220,7 +221,7 @@ def run(
     ref = ModelRef.parse(model)
     api_token = _require_token(token)
 
-    async def call() -> dict[str, Any]:
+    async def call() -> tuple[dict[str, Any], dict[str, Any]]:
         async with _client(server, api_token) as client:
             if ref.version:
                 schema = (
@@ -243,11 +244,11 @@ def run(
             while prediction["status"] in ("starting", "processing"):
                 await asyncio.sleep(0.5)
                 prediction = (await client.get(prediction["urls"]["get"])).json()
-            return prediction
+            return prediction, schema.get("openapi_schema") or {}
 
     started = time.monotonic()
     try:
-        prediction = asyncio.run(call())
+        prediction, schema = asyncio.run(call())
     except (MimeoError, httpx.HTTPError) as error:
         console.print(f"[red]{error}[/]")
         raise typer.Exit(1) from error
@@ -256,7 +257,7 @@ def run(
     if prediction["status"] != "succeeded":
         console.print(f"[red]prediction {prediction['status']}:[/] {prediction.get('error')}")
         raise typer.Exit(1)
-    show_output(out, prediction["output"])
+    show_output(out, as_read(schema, prediction["output"]))
     console.print(f"[dim]{prediction['id']} in {time.monotonic() - started:.2f} s[/]")
 
 

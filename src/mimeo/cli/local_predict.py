@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from mimeo.cli.inputs import parse_inputs
-from mimeo.core.output_schema import is_concatenated_output
+from mimeo.core.output_schema import as_read
 from mimeo.runtime.cog_events import Completed, Log
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
@@ -36,8 +36,6 @@ async def predict_locally(
                     console.print(event.text.rstrip("\n"), style="dim", markup=False)
                 elif isinstance(event, Completed):
                     result = event
-            if is_concatenated_output(prepared.schema) and isinstance(result.output, list):
-                result = replace(result, output="".join(str(chunk) for chunk in result.output))
-            return result
+            return replace(result, output=as_read(prepared.schema, result.output))
         finally:
             await instance.stop()

@@ -23,6 +23,13 @@ def is_concatenated_output(schema: dict[str, Any]) -> bool:
     )
 
 
+def as_read(schema: dict[str, Any], output: Any) -> Any:
+    """The output as a person reads it: a ``ConcatenateIterator``'s tokens joined."""
+    if is_concatenated_output(schema) and isinstance(output, list):
+        return "".join(str(chunk) for chunk in output)
+    return output
+
+
 def has_file_output(schema: dict[str, Any]) -> bool:
     """Whether any part of the output is a ``Path`` (``format: uri``): only then is a
     ``data:`` string in the output a file to store rather than text the model returned."""
