@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import FIXTURES, MimeoServer
+from tests.conftest import FIXTURES, MimeoServer, running_server
 from tests.e2e.conftest import start_worker
 
 pytestmark = pytest.mark.slow
@@ -111,3 +111,23 @@ def test_a_prediction_waiting_for_a_cold_start_is_handed_back_at_once(
     assert time.monotonic() - began < 15
     assert handed_back["status"] == "starting"
     assert "queued again" in handed_back["logs"]
+
+
+def test_stopping_mimeo_serve_lets_a_running_prediction_finish(
+    tmp_path: Path, env_dir: Path
+) -> None:
+    with running_server(tmp_path, env_dir, "--examples", "none") as server:
+        version = server.push(FIXTURES / "sleep", "drain/sleep")
+        with server.http() as http:
+            prediction_id = create(http, version, 3)
+            wait_for(http, prediction_id, ("processing", *TERMINAL))
+        server.process.terminate()
+        assert server.process.wait(60) == 0
+    with (
+        running_server(tmp_path, env_dir, "--examples", "none") as restarted,
+        restarted.http() as http,
+    ):
+        ended = http.get(f"/v1/predictions/{prediction_id}").json()
+
+    assert ended["status"] == "succeeded"
+    assert "retrying" not in ended["logs"]

@@ -170,10 +170,14 @@ async def serve(
         await serving
     finally:
         if director is not None and worker_task is not None:
+            # As `mimeo worker` on SIGTERM: running predictions finish or go back to the queue.
             director.drain()
-            worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker_task
+            try:
+                await asyncio.wait_for(asyncio.shield(worker_task), director.drain_timeout + 15)
+            except TimeoutError:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
             await director.pool.close()
         await context.blobs.close()
         await store.close()
