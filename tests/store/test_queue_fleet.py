@@ -156,3 +156,15 @@ async def test_a_handed_back_prediction_is_queued_again_without_counting_an_atte
         None,
     )
     assert await claim_id(queue, "wkr_b") == prediction.id
+
+
+async def test_a_claim_knows_how_long_its_prediction_waited(
+    queue: PredictionQueue, enqueue: Enqueue, clock: FakeClock
+) -> None:
+    await enqueue()
+    clock.advance(3)
+
+    claim = await queue.claim("wkr_a")
+
+    assert claim is not None
+    assert claim.queued_seconds == 3.0

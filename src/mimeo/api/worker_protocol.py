@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
@@ -56,7 +55,7 @@ async def claim_job(
                 attempt=p.attempts,
                 hardware=p.hardware,
                 deployment=p.deployment,
-                queued_seconds=max(0.0, (datetime.now(UTC) - p.created_at).total_seconds()),
+                queued_seconds=claimed.queued_seconds,
             )
         remaining = give_up - loop.time()
         if remaining <= 0:

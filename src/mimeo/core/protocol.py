@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from mimeo.core.hardware import CPU
+
 
 class WarmSlot(BaseModel):
     """Room for one more prediction on a running instance of ``version`` on ``hardware``."""
@@ -24,7 +26,7 @@ class Offer(BaseModel):
     never holds a prediction it cannot start while another worker could."""
 
     warm: list[WarmSlot] = Field(default_factory=list)
-    startable_hardware: list[str] = Field(default_factory=lambda: ["cpu"])
+    startable_hardware: list[str] = Field(default_factory=lambda: [CPU])
 
     @property
     def empty(self) -> bool:
@@ -45,7 +47,7 @@ class Job(BaseModel):
     lease_expires_at: datetime
     lease_seconds: float
     attempt: int
-    hardware: str = "cpu"
+    hardware: str = CPU
     deployment: str | None = None
     queued_seconds: float = 0.0
     """Time from creation to this claim: the queue time a user sees in the metrics."""

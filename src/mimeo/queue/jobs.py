@@ -62,6 +62,12 @@ class LeaseLost(Conflict):
 class Claim:
     prediction: Prediction
     lease_expires_at: datetime
+    claimed_at: datetime
+
+    @property
+    def queued_seconds(self) -> float:
+        """From creation to this claim, on the queue's clock: the queue time a user sees."""
+        return max(0.0, (self.claimed_at - self.prediction.created_at).total_seconds())
 
 
 class PredictionQueue:
@@ -147,7 +153,7 @@ class PredictionQueue:
         )
         async with self._engine.begin() as conn:
             row = (await conn.execute(statement)).first()
-        return None if row is None else Claim(Prediction.from_row(row), expires)
+        return None if row is None else Claim(Prediction.from_row(row), expires, now)
 
     async def heartbeat(self, prediction_id: str, worker_id: str) -> Prediction:
         """Extend the lease; the answer tells the worker whether a cancel was asked for."""

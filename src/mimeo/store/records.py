@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mimeo.core.hardware import CPU
 from mimeo.core.status import PredictionStatus
 
 
@@ -81,7 +82,7 @@ class Prediction:
     deadline_at: datetime | None = None
     webhook: str | None = None
     webhook_events_filter: list[str] | None = None
-    hardware: str = "cpu"
+    hardware: str = CPU
     deployment: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -216,7 +216,7 @@ class Director:
                 f"Prediction timed out: it ran longer than the model's limit of "
                 f"{running.timed_out:.0f} s"
             )
-        elif running.stopped_for_cancel or (running.cancel_requested and running.stopped):
+        elif running.cancel_requested and running.stopped:
             relay.cancel("the model did not stop when asked, so its instance was stopped")
         else:
             relay.fail(otherwise)
@@ -280,7 +280,6 @@ class RunningJob:
         self.instance: Instance | None = None
         self.predicting = False
         self.cancel_requested = False
-        self.stopped_for_cancel = False
         self.stopped = False
         self.instance_lost = False
         self.timed_out: float | None = None
@@ -332,7 +331,6 @@ class RunningJob:
         await asyncio.sleep(CANCEL_GRACE_SECONDS)
         if self.instance is instance:
             log.warning("prediction.cancel_forced", prediction_id=self.job.prediction_id)
-            self.stopped_for_cancel = self.cancel_requested
             await self._stop_now()
 
     async def _stop_now(self) -> None:

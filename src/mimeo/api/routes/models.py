@@ -23,7 +23,7 @@ from mimeo.api.serializers import model_json, page_json, version_json
 from mimeo.api.urls import base_url
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.errors import InvalidInput, NotFound
-from mimeo.core.hardware import hardware_error
+from mimeo.core.hardware import CPU, hardware_error
 from mimeo.core.identifiers import check_name
 from mimeo.runtime.archive import COVER_MEDIA_TYPES
 
@@ -34,7 +34,7 @@ class CreateModel(BaseModel):
     owner: str
     name: str
     visibility: str = "public"
-    hardware: str = "cpu"
+    hardware: str = CPU
     description: str | None = None
     github_url: str | None = None
     paper_url: str | None = None
