@@ -23,6 +23,11 @@ def mimeo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def talking_to(server: MimeoServer, token: str | None = None) -> dict[str, str]:
+    """The environment of a CLI user pointed at ``server``."""
+    return {**server.env, "MIMEO_SERVER": server.url, "MIMEO_API_TOKEN": token or server.token}
+
+
 def test_predict_runs_a_model_directory_locally(env_dir: Path) -> None:
     result = mimeo(
         "predict", str(FIXTURES / "echo"), "-i", "text=no server",
@@ -63,8 +68,7 @@ def test_run_uses_a_pushed_model_on_the_server(
 
     result = mimeo(
         "run", "fixtures/echo", "-i", "text=from the cli",
-        env={**mimeo_server.env, "MIMEO_SERVER": mimeo_server.url,
-             "MIMEO_API_TOKEN": mimeo_server.token},
+        env=talking_to(mimeo_server),
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
@@ -78,8 +82,7 @@ def test_run_shows_concatenated_tokens_as_one_text(
 
     result = mimeo(
         "run", "fixtures/concat-stream", "-i", "n=3",
-        env={**mimeo_server.env, "MIMEO_SERVER": mimeo_server.url,
-             "MIMEO_API_TOKEN": mimeo_server.token},
+        env=talking_to(mimeo_server),
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
@@ -89,7 +92,7 @@ def test_run_shows_concatenated_tokens_as_one_text(
 def test_run_with_a_wrong_token_says_so(mimeo_server: MimeoServer) -> None:
     result = mimeo(
         "run", "fixtures/echo", "-i", "text=x",
-        env={**mimeo_server.env, "MIMEO_SERVER": mimeo_server.url, "MIMEO_API_TOKEN": "wrong"},
+        env=talking_to(mimeo_server, token="wrong"),
     )  # fmt: skip
 
     assert result.returncode != 0

@@ -68,13 +68,13 @@ class EnvironmentBuilder:
         self.pip_config = pip_config if pip_config is not None else read_pip_config()
         self.python = python or sys.executable
 
-    def key(self, config: CogConfig, model_dir: Path) -> str:
+    def key(self, config: CogConfig, model_dir: Path, no_deps: list[str]) -> str:
         facts = {
             "python": self.python,
             "requested_python": config.build.python_version,
             "cog": COG_PACKAGES,
             "requirements": config.requirements(model_dir),
-            "no_deps": ModelOptions.load(model_dir).install.no_deps,
+            "no_deps": no_deps,
             "pip": self.pip_config.fingerprint(),
         }
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
@@ -83,7 +83,8 @@ class EnvironmentBuilder:
         self, config: CogConfig, model_dir: Path, progress: ProgressCallback | None = None
     ) -> Environment:
         report = progress or (lambda _line: None)
-        env = Environment(self.cache_dir / self.key(config, model_dir))
+        no_deps = ModelOptions.load(model_dir).install.no_deps
+        env = Environment(self.cache_dir / self.key(config, model_dir, no_deps))
         marker = env.root / ".complete"
         if marker.exists():
             return env
@@ -96,7 +97,7 @@ class EnvironmentBuilder:
                     return env
                 await self._check_system_packages(config.build.system_packages, report)
                 shutil.rmtree(env.root, ignore_errors=True)
-                await self._build(env, config, model_dir, report)
+                await self._build(env, config, model_dir, no_deps, report)
                 marker.write_text(COG_VERSION)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
@@ -118,7 +119,12 @@ class EnvironmentBuilder:
             )
 
     async def _build(
-        self, env: Environment, config: CogConfig, model_dir: Path, report: ProgressCallback
+        self,
+        env: Environment,
+        config: CogConfig,
+        model_dir: Path,
+        no_deps: list[str],
+        report: ProgressCallback,
     ) -> None:
         uv = uv_executable()
         report(f"creating environment for Python {config.build.python_version}")
@@ -127,12 +133,9 @@ class EnvironmentBuilder:
         packages = [*COG_PACKAGES, *config.requirements(model_dir)]
         report("installing " + " ".join(packages))
         await self._run(self._install(uv, env, packages), report, cwd=model_dir)
-        unresolved = ModelOptions.load(model_dir).install.no_deps
-        if unresolved:
-            report("installing without their dependencies: " + " ".join(unresolved))
-            await self._run(
-                self._install(uv, env, ["--no-deps", *unresolved]), report, cwd=model_dir
-            )
+        if no_deps:
+            report("installing without their dependencies: " + " ".join(no_deps))
+            await self._run(self._install(uv, env, ["--no-deps", *no_deps]), report, cwd=model_dir)
 
     def _install(self, uv: str, env: Environment, arguments: list[str]) -> list[str]:
         return [
