@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: serve test lint typecheck pytest bench clean
+.PHONY: serve test lint typecheck pytest system-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,15 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
+# What the bundled models (cog.yaml system_packages) and mimeo (system-packages.txt) need from
+# Debian: installed when missing and allowed (root or passwordless sudo). `serve` starts without
+# what cannot be installed and names the fix; `test` fails with the same line.
 serve: $(STAMP)
+	$(BIN)/mimeo system-packages
 	$(BIN)/mimeo serve $(ARGS)
+
+system-packages: $(STAMP)
+	$(BIN)/mimeo system-packages --strict
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
@@ -28,8 +35,9 @@ lint: $(DEV_STAMP)
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy --strict src
+	$(BIN)/mypy tests
 
-pytest: $(DEV_STAMP)
+pytest: $(DEV_STAMP) system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -1,4 +1,7 @@
-"""Settings, read once from ``MIMEO_*`` environment variables at the CLI edge and passed down."""
+"""Settings, read once from ``MIMEO_*`` environment variables at the CLI edge and passed down.
+
+Defaults that a part also needs without settings (tests, the pure policies) are defined in
+``core`` once and taken from there."""
 
 from __future__ import annotations
 
@@ -6,6 +9,12 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mimeo.core.leases import LEASE_SECONDS
+from mimeo.core.webhook_policy import INITIAL_BACKOFF_SECONDS, RETRY_WINDOW_SECONDS
+from mimeo.core.worker_limits import DRAIN_TIMEOUT_SECONDS, PoolLimits
+
+_POOL = PoolLimits()
 
 
 class Settings(BaseSettings):
@@ -21,7 +30,7 @@ class Settings(BaseSettings):
     worker_token: str | None = None
     """The token workers present on ``/internal``; generated per start when unset."""
     max_wait_seconds: float = Field(default=60.0, gt=0)
-    lease_seconds: float = Field(default=30.0, gt=0)
+    lease_seconds: float = Field(default=LEASE_SECONDS, gt=0)
     public_url: str | None = None
     """Base of absolute URLs when behind a proxy that does not send X-Forwarded-* headers."""
     allow_private_urls: bool | None = None
@@ -44,9 +53,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MIMEO_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
     )
     """The bucket's region; ``us-east-1`` for a custom endpoint when unset."""
-    webhook_initial_backoff_seconds: float = Field(default=5.0, gt=0)
+    webhook_initial_backoff_seconds: float = Field(default=INITIAL_BACKOFF_SECONDS, gt=0)
     """The wait after a webhook attempt first fails; it doubles with each failure (to 10 min)."""
-    webhook_retry_window_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=RETRY_WINDOW_SECONDS, gt=0)
     """How long an undelivered webhook event is retried before it is given up (at least)."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
@@ -59,16 +68,16 @@ class Settings(BaseSettings):
     """The command a worker asks for its GPUs (a name on ``PATH`` or a path); empty to offer
     no GPUs. Tests point it at a fake script."""
 
-    max_instances: int = Field(default=4, ge=1)
+    max_instances: int = Field(default=_POOL.max_instances, ge=1)
     """Model instances (Cog server processes) a worker runs at once, across versions."""
-    idle_timeout_seconds: float = Field(default=300.0, gt=0)
+    idle_timeout_seconds: float = Field(default=_POOL.idle_timeout, gt=0)
     """An instance unused this long stops (scale to zero); the next prediction cold-starts it.
     Instances a deployment's ``min_instances`` asks for stay up."""
-    setup_timeout_seconds: float = Field(default=600.0, gt=0)
-    predict_timeout_seconds: float = Field(default=1800.0, gt=0)
+    setup_timeout_seconds: float = Field(default=_POOL.setup_timeout, gt=0)
+    predict_timeout_seconds: float = Field(default=_POOL.predict_timeout, gt=0)
     """Defaults for every model; a model's ``mimeo.yaml`` (``timeouts: {setup, predict}``)
     sets its own."""
-    drain_timeout_seconds: float = Field(default=25.0, ge=0)
+    drain_timeout_seconds: float = Field(default=DRAIN_TIMEOUT_SECONDS, ge=0)
     """On SIGTERM a worker stops claiming, and running predictions get this long to finish
     before they are handed back to the queue (under Kubernetes' default 30 s grace)."""
 

@@ -12,15 +12,11 @@ import pytest
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
-from mimeo.api.signing import UrlSigner
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
+from mimeo.cli.platform import platform
 from mimeo.core.protocol import WarmTarget
-from mimeo.events import EventBus
-from mimeo.queue import PredictionQueue
+from mimeo.core.records import Account, Version
 from mimeo.settings import Settings
-from mimeo.storage.factory import open_blob_store
-from mimeo.store.records import Account, Version
-from mimeo.store.store import Store
 from mimeo.worker.api_client import WorkerAPI
 
 WORKER_TOKEN = "worker-token"
@@ -46,32 +42,23 @@ class App:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    """An app over a fresh SQLite store holding alice's model alice/echo with one version."""
-    settings = Settings(data_dir=tmp_path)
-    store = await Store.open(settings.resolved_database_url)
-    alice = await store.accounts.ensure("alice", ALICE_TOKEN)
-    await store.accounts.ensure("bob", BOB_TOKEN)
-    model = await store.catalog.create_model(alice.id, "alice", "echo")
-    version = await store.catalog.add_version(
-        model,
-        VERSION_ID,
-        cog_version="0.16.9",
-        openapi_schema={"openapi": "3.0.2"},
-        build={"concurrency": {"max": 2}},
-        archive_key="archives/echo.tar.gz",
-    )
-    context = AppContext(
-        settings=settings,
-        store=store,
-        queue=PredictionQueue(store.engine),
-        bus=EventBus(),
-        blobs=open_blob_store(None, tmp_path),
-        worker_token=WORKER_TOKEN,
-        signer=UrlSigner("test-signing-key"),
-    )
-    yield App(context, httpx.ASGITransport(create_app(context)), alice, version)
-    await context.blobs.close()
-    await store.close()
+    """The app ``mimeo serve`` runs, over a fresh SQLite store holding alice's model alice/echo
+    with one version."""
+    settings = Settings(data_dir=tmp_path, worker_token=WORKER_TOKEN)
+    async with platform(settings, "http://mimeo.test") as context:
+        store = context.store
+        alice = await store.accounts.ensure("alice", ALICE_TOKEN)
+        await store.accounts.ensure("bob", BOB_TOKEN)
+        model = await store.catalog.create_model(alice.id, "alice", "echo")
+        version = await store.catalog.add_version(
+            model,
+            VERSION_ID,
+            cog_version="0.16.9",
+            openapi_schema={"openapi": "3.0.2"},
+            build={"concurrency": {"max": 2}},
+            archive_key="archives/echo.tar.gz",
+        )
+        yield App(context, httpx.ASGITransport(create_app(context)), alice, version)
 
 
 async def deploy(app: App, name: str, min_instances: int) -> None:

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,7 +73,7 @@ def test_an_open_file_is_uploaded_by_the_client_and_reaches_the_model(
     path.write_bytes(PAYLOAD)
 
     with path.open("rb") as handle:
-        output = client.run(all_inputs, input={"prompt": "p", "path": handle})
+        output: Any = client.run(all_inputs, input={"prompt": "p", "path": handle})
 
     assert file_length(output) == len(PAYLOAD)
 
@@ -80,7 +81,7 @@ def test_an_open_file_is_uploaded_by_the_client_and_reaches_the_model(
 def test_a_data_uri_reaches_the_model(client: replicate.Client, all_inputs: str) -> None:
     data_uri = "data:text/plain;base64," + base64.b64encode(PAYLOAD).decode()
 
-    output = client.run(all_inputs, input={"prompt": "p", "path": data_uri})
+    output: Any = client.run(all_inputs, input={"prompt": "p", "path": data_uri})
 
     assert file_length(output) == len(PAYLOAD)
 
@@ -88,7 +89,7 @@ def test_a_data_uri_reaches_the_model(client: replicate.Client, all_inputs: str)
 def test_the_client_base64_strategy_reaches_the_model(
     client: replicate.Client, all_inputs: str
 ) -> None:
-    output = client.run(
+    output: Any = client.run(
         all_inputs,
         input={"prompt": "p", "path": io.BytesIO(PAYLOAD)},
         file_encoding_strategy="base64",
@@ -100,7 +101,7 @@ def test_the_client_base64_strategy_reaches_the_model(
 def test_a_url_is_fetched_for_the_model(
     client: replicate.Client, all_inputs: str, file_server: str
 ) -> None:
-    output = client.run(all_inputs, input={"prompt": "p", "path": file_server})
+    output: Any = client.run(all_inputs, input={"prompt": "p", "path": file_server})
 
     assert file_length(output) == len(PAYLOAD)
 
@@ -108,7 +109,7 @@ def test_a_url_is_fetched_for_the_model(
 def test_an_uploaded_file_url_reaches_the_model(client: replicate.Client, all_inputs: str) -> None:
     uploaded = client.files.create(io.BytesIO(PAYLOAD), filename="twelve.txt")
 
-    output = client.run(all_inputs, input={"prompt": "p", "path": uploaded.urls["get"]})
+    output: Any = client.run(all_inputs, input={"prompt": "p", "path": uploaded.urls["get"]})
 
     assert file_length(output) == len(PAYLOAD)
 
@@ -133,7 +134,9 @@ def test_a_file_scheme_input_is_refused(client: replicate.Client, all_inputs: st
 def test_an_image_output_is_stored_and_served_at_a_signed_url(
     client: replicate.Client, image_filter: str
 ) -> None:
-    output = client.run(image_filter, input={"image": io.BytesIO(png_bytes()), "filter": "invert"})
+    output: Any = client.run(
+        image_filter, input={"image": io.BytesIO(png_bytes()), "filter": "invert"}
+    )
 
     response = httpx.get(str(output))
     assert "/v1/blobs/outputs/" in str(output)

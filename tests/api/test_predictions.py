@@ -205,3 +205,15 @@ def test_prediction_of_an_unknown_version_is_a_clear_error(mimeo_server: MimeoSe
     assert answer.status_code in {404, 422}
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert "version" in answer.json()["detail"].lower()
+
+
+def test_the_web_url_of_a_prediction_answers(
+    client: replicate.Client, mimeo_server: MimeoServer, echo_version: str
+) -> None:
+    prediction = client.predictions.create(version=echo_version, input={"text": "web"})
+
+    with mimeo_server.http() as http:
+        page = http.get(prediction.urls["web"], follow_redirects=True)
+
+    assert page.status_code == 200
+    assert page.json()["id"] == prediction.id

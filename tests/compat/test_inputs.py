@@ -26,7 +26,7 @@ def version(push_fixture: Push) -> str:
 
 def received(client: replicate.Client, version: str, **extra: Any) -> dict[str, Any]:
     """What the predictor was called with, for ``prompt="p"`` plus ``extra``."""
-    output = client.run(f"fixtures/all-inputs:{version}", input={"prompt": "p", **extra})
+    output: Any = client.run(f"fixtures/all-inputs:{version}", input={"prompt": "p", **extra})
     summary: dict[str, Any] = json.loads(output)
     return summary
 

@@ -4,12 +4,12 @@ as a cluster would run, else on SQLite."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ import replicate
 
 from tests.conftest import FIXTURES, MimeoServer
 from tests.e2e.conftest import start_worker
+from tests.waiting import LogWatch
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +50,10 @@ def test_a_remote_worker_reads_uploaded_inputs_and_stores_file_outputs_through_t
     client = replicate.Client(api_token=api_only.token, base_url=api_only.url)
     uploaded = client.files.create(io.BytesIO(b"twelve bytes"), filename="in.txt")
 
-    summary = client.run("cluster/all-inputs", input={"prompt": "p", "path": uploaded.urls["get"]})
-    output = client.run("cluster/outputs-path", input={})
+    summary: Any = client.run(
+        "cluster/all-inputs", input={"prompt": "p", "path": uploaded.urls["get"]}
+    )
+    output: Any = client.run("cluster/outputs-path", input={})
     client._client.close()
 
     assert json.loads(summary)["path"] == {"length": 12}
@@ -67,8 +70,7 @@ def test_a_worker_with_a_wrong_token_is_refused(api_only: MimeoServer) -> None:
 
 def test_a_stopped_worker_exits_cleanly_on_sigterm(api_only: MimeoServer, tmp_path: Path) -> None:
     process = start_worker(api_only, tmp_path)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(3)
+    LogWatch(tmp_path / "worker.log").wait_for("worker.ready")
     process.terminate()
 
     assert process.wait(45) == 0

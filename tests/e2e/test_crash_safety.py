@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from replicate.prediction import Prediction
 
 from tests.conftest import FIXTURES, MimeoServer, running_server
 from tests.e2e.conftest import api_server, start_worker
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 LEASE = {"MIMEO_LEASE_SECONDS": "3"}
@@ -84,14 +85,6 @@ def still_running(pids: list[int]) -> list[int]:
     return [pid for pid in pids if pid in table]
 
 
-def eventually(check: Callable[[], bool], what: str, timeout: float = SETTLE_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
-
-
 def kill_leftovers(pids: list[int]) -> None:
     """Clean up after a leak the test is about to report, so it does not outlive the test."""
     for pid in still_running(pids):
@@ -118,14 +111,11 @@ class Tracked:
         return self.client.predictions.get(prediction_id)
 
     def wait_status(self, prediction_id: str, *statuses: str) -> Prediction:
-        latest: list[Prediction] = []
+        def reached() -> Prediction | None:
+            current = self.get(prediction_id)
+            return current if current.status in statuses else None
 
-        def reached() -> bool:
-            latest[:] = [self.get(prediction_id)]
-            return latest[0].status in statuses
-
-        eventually(reached, f"{prediction_id} in {statuses} (last: {latest and latest[0].status})")
-        return latest[0]
+        return eventually(reached, f"{prediction_id} in {statuses}", SETTLE_SECONDS)
 
     def settled(self) -> dict[str, Prediction]:
         """Wait until every created prediction is terminal; then the list endpoint must show
@@ -220,7 +210,9 @@ def test_a_prediction_whose_worker_dies_twice_fails_with_a_clear_error(
             )
             orphans += kill_9(worker)
         if attempt == 1:
-            eventually(lambda: cluster.get(doomed.id).status == "starting", "the requeue")
+            eventually(
+                lambda: cluster.get(doomed.id).status == "starting", "the requeue", SETTLE_SECONDS
+            )
 
     failed = cluster.wait_status(doomed.id, *TERMINAL)
     assert failed.status == "failed"

@@ -15,6 +15,7 @@ from replicate.deployment import Deployment
 from replicate.prediction import Prediction
 
 from tests.conftest import FIXTURES, MimeoServer, official_client, running_server
+from tests.waiting import LogWatch, eventually
 
 pytestmark = pytest.mark.slow
 IDLE_TIMEOUT_SECONDS = 3
@@ -50,6 +51,10 @@ def push(server: MimeoServer, fixture: str) -> str:
     return server.push(FIXTURES / fixture, f"fleet/{fixture}")
 
 
+def ended(prediction: dict[str, Any]) -> dict[str, Any] | None:
+    return prediction if prediction["status"] in ("succeeded", "failed", "canceled") else None
+
+
 def run(client: replicate.Client, version: str, **inputs: Any) -> Prediction:
     prediction = client.predictions.create(version=version, input=inputs)
     prediction.wait()
@@ -75,8 +80,9 @@ def test_an_idle_instance_stops_and_the_next_prediction_cold_starts(
     version = push(server, "echo")
 
     cold = run(client, version, text="one")
+    watch = LogWatch(server.log)
     warm = run(client, version, text="two")
-    time.sleep(IDLE_TIMEOUT_SECONDS + 2)
+    watch.wait_for("instance.stopped_idle", version, timeout=IDLE_TIMEOUT_SECONDS + 30)
     cold_again = run(client, version, text="three")
 
     assert [p.status for p in (cold, warm, cold_again)] == ["succeeded"] * 3
@@ -143,12 +149,10 @@ def test_cancel_after_cancels_a_running_prediction(server: MimeoServer) -> None:
             json={"version": version, "input": {"seconds": 120}},
             headers={"Cancel-After": "5s"},
         ).json()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            prediction = http.get(f"/v1/predictions/{created['id']}").json()
-            if prediction["status"] in ("succeeded", "failed", "canceled"):
-                break
-            time.sleep(0.5)
+        prediction = eventually(
+            lambda: ended(http.get(f"/v1/predictions/{created['id']}").json()),
+            "the prediction to end",
+        )
 
     assert prediction["status"] == "canceled"
     assert "Cancel-After" in prediction["logs"]
@@ -171,8 +175,11 @@ def test_a_deployment_keeps_its_min_instances_warm_past_the_idle_timeout(
     server: MimeoServer, client: replicate.Client
 ) -> None:
     version = server.push(FIXTURES / "echo", "fleet/warm-echo")
+    watch = LogWatch(server.log)
     deployment = deploy(client, "warm-echo", version, 1, 1)
-    time.sleep(WARM_SYNC_SECONDS + IDLE_TIMEOUT_SECONDS + 4)
+    watch.wait_for("instance.kept_warm", "warm-echo", timeout=WARM_SYNC_SECONDS + 30)
+    watch.wait_for("instance.ready", version, timeout=60)
+    time.sleep(IDLE_TIMEOUT_SECONDS + 2)  # what is tested is that this much time passes
 
     prediction = deployment.predictions.create(input={"text": "warm"})
     prediction.wait()

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,66 +18,9 @@ import replicate
 from PIL import Image
 
 from tests.conftest import ROOT, free_port
+from tests.e2e.console import Console, clean_env, start, stop
 
 pytestmark = pytest.mark.slow
-READY = "mimeo is ready"
-
-
-class Console:
-    """Collects a server's output from a background thread so the pipe never fills."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._pump, args=(process,), daemon=True)
-        self._thread.start()
-
-    def _pump(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            self.lines.append(line)
-            if READY in line:
-                self._ready.set()
-        process.stdout.close()
-
-    def wait_ready(self, process: subprocess.Popen[str], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not self._ready.wait(0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the server never became ready:\n" + "".join(self.lines))
-
-    def value_after(self, prefix: str) -> str:
-        for line in self.lines:
-            if prefix in line:
-                return line.split(prefix, 1)[1].strip()
-        raise AssertionError(f"{prefix!r} not printed:\n" + "".join(self.lines))
-
-
-def start(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    os.killpg(process.pid, 15)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, 9)
-        process.wait()
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MIMEO_", "REPLICATE_"))}
-    env.update(COLUMNS="200", **extra)
-    return env
 
 
 def png_data_uri(size: tuple[int, int]) -> str:
@@ -127,7 +68,7 @@ def test_serve_runs_the_hello_world_example(served: replicate.Client) -> None:
 
 
 def test_serve_runs_the_image_example_on_a_file(served: replicate.Client) -> None:
-    output = served.run(
+    output: Any = served.run(
         "examples/image-filter", input={"image": png_data_uri((32, 24)), "filter": "grayscale"}
     )
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,7 +102,7 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory, env_dir: Path) -> Iter
 
 def test_the_official_client_runs_a_model_over_https(self_signed: MimeoServer) -> None:
     with official_client(self_signed, self_signed.data_dir / "tls" / "ca.pem") as client:
-        output = client.run("examples/echo", input={"text": "over tls"})
+        output: Any = client.run("examples/echo", input={"text": "over tls"})
         prediction = client.predictions.create(model="examples/echo", input={"text": "urls"})
         prediction.wait()
 
@@ -114,7 +115,7 @@ def test_a_file_output_is_a_file_output_over_https(self_signed: MimeoServer) -> 
     trusting = replace(self_signed, env={**self_signed.env, "SSL_CERT_FILE": str(ca(self_signed))})
     version = trusting.push(EXAMPLES / "image-filter", "examples/image-filter")
     with official_client(self_signed, ca(self_signed)) as client:
-        output = client.run(
+        output: Any = client.run(
             f"examples/image-filter:{version}",
             input={"image": io.BytesIO(png()), "filter": "invert"},
         )
@@ -132,7 +133,7 @@ def test_a_list_of_file_outputs_over_https(self_signed: MimeoServer) -> None:
     trusting = replace(self_signed, env={**self_signed.env, "SSL_CERT_FILE": str(ca(self_signed))})
     version = trusting.push(FIXTURES / "outputs-list-path", "fixtures/outputs-list-path")
     with official_client(self_signed, ca(self_signed)) as client:
-        outputs = client.run(f"fixtures/outputs-list-path:{version}", input={})
+        outputs: Any = client.run(f"fixtures/outputs-list-path:{version}", input={})
 
         assert [type(o) for o in outputs] == [FileOutput, FileOutput]
         assert [o.read() for o in outputs] == [b"first\n", b"second\n"]

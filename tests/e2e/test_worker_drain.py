@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import FIXTURES, MimeoServer, running_server
 from tests.e2e.conftest import start_worker
+from tests.waiting import LogWatch, eventually
 
 pytestmark = pytest.mark.slow
 TERMINAL = ("succeeded", "failed", "canceled")
@@ -36,18 +37,16 @@ def create(http: httpx.Client, version: str, seconds: float) -> str:
 
 
 def wait_for(http: httpx.Client, prediction_id: str, statuses: tuple[str, ...]) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    def reached() -> dict[str, Any] | None:
         prediction: dict[str, Any] = http.get(f"/v1/predictions/{prediction_id}").json()
-        if prediction["status"] in statuses:
-            return prediction
-        time.sleep(0.2)
-    raise AssertionError(f"{prediction_id} never reached {statuses}: {prediction}")
+        return prediction if prediction["status"] in statuses else None
+
+    return eventually(reached, f"{prediction_id} in {statuses}", 120)
 
 
 def test_an_idle_worker_stops_at_once_on_sigterm(api_only: MimeoServer, tmp_path: Path) -> None:
     worker = start_worker(api_only, tmp_path)
-    time.sleep(3)  # inside its long-poll claim by now
+    LogWatch(tmp_path / "worker.log").wait_for("worker.ready")
 
     began = time.monotonic()
     worker.terminate()
@@ -100,7 +99,7 @@ def test_a_prediction_waiting_for_a_cold_start_is_handed_back_at_once(
     worker = start_worker(api_only, tmp_path)
     answer = http.post("/v1/predictions", json={"version": version, "input": {}})
     prediction_id = answer.json()["id"]
-    time.sleep(4)  # claimed, and the instance is in its minute-long setup
+    LogWatch(tmp_path / "worker.log").wait_for("instance.starting")  # its minute-long setup
 
     began = time.monotonic()
     worker.terminate()

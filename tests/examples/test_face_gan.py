@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ def download(output: object) -> bytes:
 def test_it_returns_the_requested_number_of_faces_at_the_requested_size(
     client: replicate.Client, face_gan: str
 ) -> None:
-    outputs = client.run(face_gan, input={"num_outputs": 3, "size": 128, "seed": 5})
+    outputs: Any = client.run(face_gan, input={"num_outputs": 3, "size": 128, "seed": 5})
 
     assert len(outputs) == 3
     for output in outputs:
@@ -41,8 +42,8 @@ def test_it_returns_the_requested_number_of_faces_at_the_requested_size(
 def test_a_seed_gives_the_same_face_whatever_the_number_asked_for(
     client: replicate.Client, face_gan: str
 ) -> None:
-    many = client.run(face_gan, input={"num_outputs": 2, "size": 64, "seed": 11})
-    one = client.run(face_gan, input={"num_outputs": 1, "size": 64, "seed": 11})
+    many: Any = client.run(face_gan, input={"num_outputs": 2, "size": 64, "seed": 11})
+    one: Any = client.run(face_gan, input={"num_outputs": 1, "size": 64, "seed": 11})
 
     assert download(one[0]) == download(many[0])
     assert download(many[1]) != download(many[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import replicate
@@ -39,7 +40,7 @@ def test_reads_rendered_lines_top_to_bottom(
 ) -> None:
     image = render(tmp_path / "two-lines.png", "MIMEO OCR 2026", "Second line 42")
     with image.open("rb") as file:
-        output = client.run(model, input={"image": file})
+        output: Any = client.run(model, input={"image": file})
 
     lines = output["lines"]
     assert len(lines) == 2
@@ -61,6 +62,6 @@ def test_an_image_without_text_gives_no_lines(
     blank = tmp_path / "blank.png"
     Image.new("RGB", (200, 100), "white").save(blank)
     with blank.open("rb") as file:
-        output = client.run(model, input={"image": file})
+        output: Any = client.run(model, input={"image": file})
 
     assert output == {"text": "", "lines": []}

@@ -17,10 +17,10 @@ from typing import Any, Protocol
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from mimeo.core.hardware import CPU
 from mimeo.core.ids import new_prediction_id
-from mimeo.core.status import PredictionStatus
+from mimeo.core.records import Account, Model, NewPrediction, Prediction
 from mimeo.queue import PredictionQueue
-from mimeo.store.records import Account, Model, Prediction
 from mimeo.store.store import Store
 from mimeo.store.tables import metadata
 from tests.databases import create_database, drop_database
@@ -145,20 +145,29 @@ class Enqueue(Protocol):
         ...
 
 
-def prediction_row(account: Account, model: Model, created_at: datetime) -> dict[str, Any]:
-    """The columns the API sets on a new prediction of alice/echo."""
-    return {
+def new_prediction(account: Account, model: Model, **values: Any) -> NewPrediction:
+    """A prediction of alice/echo as the API asks for one; ``values`` override."""
+    fields: dict[str, Any] = {
         "id": new_prediction_id(),
         "account_id": account.id,
         "model": model.full_name,
         "version": VERSION_ID,
         "input": {"text": "hello"},
-        "status": PredictionStatus.STARTING,
-        "source": "api",
-        "logs": "",
-        "metrics": {},
-        "created_at": created_at,
+        "hardware": CPU,
     }
+    return NewPrediction(**{**fields, **values})
+
+
+async def enqueue_at(
+    queue: PredictionQueue, clock: FakeClock, new: NewPrediction, created_at: datetime | None
+) -> Prediction:
+    """Enqueue with the queue's clock at ``created_at`` (now when None), then put it back."""
+    now = clock.now
+    clock.now = created_at or now
+    try:
+        return await queue.enqueue(new)
+    finally:
+        clock.now = now
 
 
 @pytest.fixture
@@ -166,7 +175,6 @@ def enqueue(queue: PredictionQueue, account: Account, model: Model, clock: FakeC
     """Queue a prediction the way the API does: the INSERT is the enqueue."""
 
     async def insert(*, created_at: datetime | None = None, **values: Any) -> Prediction:
-        row = prediction_row(account, model, created_at or clock())
-        return await queue.enqueue(**{**row, **values})
+        return await enqueue_at(queue, clock, new_prediction(account, model, **values), created_at)
 
     return insert

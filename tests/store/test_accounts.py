@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from mimeo.core.ids import token_digest
-from mimeo.store.records import Account
+from mimeo.core.records import Account
 from mimeo.store.store import Store
 from mimeo.store.tables import api_tokens
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from mimeo.core.errors import Conflict, NotFound
-from mimeo.store.records import Account, Model, Version
+from mimeo.core.records import Account, Model, Version
 from mimeo.store.store import Store
 
 V1 = "1" * 64

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mimeo.core.errors import Conflict, NotFound
-from mimeo.store.records import Account, Deployment, Model, Version
+from mimeo.core.records import Account, Deployment, Model, Version
 from mimeo.store.store import Store
 
 V1 = "1" * 64

@@ -9,8 +9,8 @@ from sqlalchemy import insert, select
 
 from mimeo.core.errors import InvalidRequest
 from mimeo.core.pagination import Cursor, Page
+from mimeo.core.records import Account
 from mimeo.store.paging import fetch_page
-from mimeo.store.records import Account
 from mimeo.store.store import Store
 from mimeo.store.tables import models, predictions
 from tests.store.conftest import Enqueue, FakeClock

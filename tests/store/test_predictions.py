@@ -11,8 +11,8 @@ from sqlalchemy import insert
 from mimeo.core.errors import NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.pagination import PAGE_SIZE, Cursor
+from mimeo.core.records import Account, Prediction
 from mimeo.core.status import PredictionStatus
-from mimeo.store.records import Account, Prediction
 from mimeo.store.store import Store
 from mimeo.store.tables import predictions
 from tests.store.conftest import VERSION_ID, Enqueue, FakeClock

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from mimeo.core.records import Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import PredictionQueue
-from mimeo.store.records import Prediction
 from tests.store.conftest import Enqueue, FakeClock
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mimeo.core.protocol import Offer, WarmSlot
+from mimeo.core.records import Account
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import PredictionQueue
-from mimeo.queue.jobs import DEADLINE_BEFORE_START
-from mimeo.store.records import Account
+from mimeo.queue.sweeps import DEADLINE_BEFORE_START
 from mimeo.store.store import Store
 from mimeo.store.tables import deployments
 from tests.store.conftest import Enqueue, FakeClock
@@ -112,7 +112,7 @@ async def test_a_deployment_never_has_more_in_flight_than_its_cap(
 async def test_a_prediction_past_its_deadline_is_not_claimed_but_canceled(
     queue: PredictionQueue, enqueue: Enqueue, clock: FakeClock
 ) -> None:
-    late = await enqueue(deadline_at=clock.now + timedelta(seconds=5))
+    late = await enqueue(cancel_after_seconds=5)
     clock.advance(6)
 
     assert await claim_id(queue, "wkr_a") is None
@@ -125,7 +125,7 @@ async def test_a_prediction_past_its_deadline_is_not_claimed_but_canceled(
 async def test_a_running_prediction_past_its_deadline_is_flagged_for_cancel(
     queue: PredictionQueue, enqueue: Enqueue, clock: FakeClock
 ) -> None:
-    running = await enqueue(deadline_at=clock.now + timedelta(seconds=5))
+    running = await enqueue(cancel_after_seconds=5)
     await claim_id(queue, "wkr_a")
     await queue.start(running.id, "wkr_a")
     clock.advance(6)

@@ -1,6 +1,8 @@
 """A Hypothesis state machine over the queue on a real SQLite file: random interleavings of
-enqueue, claim, start, heartbeat, finish, cancel, clock advances and lease expiry keep the
-queue's promises. (PostgreSQL runs the example tests; one database per example is too slow.)"""
+enqueue (with and without a ``Cancel-After`` deadline), claim, start, heartbeat, finish, cancel,
+hand-back, clock advances, lease expiry and deadline sweeps keep the queue's promises, and every
+change the queue makes is announced. (PostgreSQL runs the example tests; one database per example
+is too slow.)"""
 
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
+from mimeo.core.changes import PredictionChange
 from mimeo.core.errors import InvalidTransition
+from mimeo.core.hardware import CPU
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.leases import MAX_ATTEMPTS
+from mimeo.core.records import NewPrediction, Prediction
 from mimeo.core.status import TERMINAL, PredictionStatus
 from mimeo.queue import LeaseLost, PredictionQueue
-from mimeo.store.records import Prediction
 from mimeo.store.store import Store
 from tests.store.conftest import LEASE_SECONDS, VERSION_ID, FakeClock
 
@@ -41,6 +45,11 @@ class QueueMachine(RuleBasedStateMachine):
         self.account = self.run(self.store.accounts.ensure("alice", "r8_alice-token"))
         self.ended: dict[str, PredictionStatus] = {}
         self.attempts: dict[str, int] = {}
+        self.heard: dict[str, Prediction] = {}
+        self.queue.listen(self.hear)
+
+    async def hear(self, change: PredictionChange) -> None:
+        self.heard[change.prediction.id] = change.prediction
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
@@ -53,17 +62,19 @@ class QueueMachine(RuleBasedStateMachine):
     def row(self, prediction_id: str) -> Prediction:
         return self.run(self.store.predictions.get(prediction_id))
 
-    @rule(target=predictions)
-    def enqueue(self) -> str:
+    @rule(target=predictions, cancel_after=st.none() | st.floats(min_value=5, max_value=90))
+    def enqueue(self, cancel_after: float | None) -> str:
         prediction = self.run(
             self.queue.enqueue(
-                id=new_prediction_id(),
-                account_id=self.account.id,
-                model="alice/echo",
-                version=VERSION_ID,
-                input={},
-                status=PredictionStatus.STARTING,
-                created_at=self.clock(),
+                NewPrediction(
+                    id=new_prediction_id(),
+                    account_id=self.account.id,
+                    model="alice/echo",
+                    version=VERSION_ID,
+                    input={},
+                    hardware=CPU,
+                    cancel_after_seconds=cancel_after,
+                )
             )
         )
         self.clock.advance(0.001)
@@ -75,6 +86,8 @@ class QueueMachine(RuleBasedStateMachine):
         if claim is not None:
             assert claim.prediction.lease_owner == worker
             assert claim.prediction.status is PredictionStatus.STARTING
+            deadline = claim.prediction.deadline_at
+            assert deadline is None or deadline > self.clock()
 
     @rule(prediction_id=predictions, worker=workers)
     def start(self, prediction_id: str, worker: str) -> None:
@@ -119,6 +132,34 @@ class QueueMachine(RuleBasedStateMachine):
         if after.status is PredictionStatus.CANCELED and prediction_id not in self.ended:
             self.ended[prediction_id] = after.status
 
+    @rule(prediction_id=predictions, worker=workers)
+    def hand_back(self, prediction_id: str, worker: str) -> None:
+        before = self.row(prediction_id)
+        try:
+            after = self.run(self.queue.hand_back(prediction_id, worker))
+        except LeaseLost:
+            assert before.lease_owner != worker or before.status in TERMINAL
+        else:
+            assert before.lease_owner == worker
+            assert after.status is PredictionStatus.STARTING
+            assert after.lease_owner is None
+            assert after.attempts == before.attempts - 1
+            self.attempts[prediction_id] = after.attempts
+
+    @rule()
+    def enforce_deadlines(self) -> None:
+        now = self.clock()
+        for prediction in self.run(self.queue.enforce_deadlines()):
+            assert prediction.deadline_at is not None
+            assert prediction.deadline_at < now
+            if prediction.status in TERMINAL:
+                self.ended[prediction.id] = prediction.status
+            else:
+                assert prediction.cancel_requested
+        for row in self.rows():
+            overdue = row.deadline_at is not None and row.deadline_at < now
+            assert not (overdue and row.status is PredictionStatus.STARTING and not row.lease_owner)
+
     @rule(seconds=st.floats(min_value=0.5, max_value=2 * LEASE_SECONDS))
     def advance_clock(self, seconds: float) -> None:
         self.clock.advance(seconds)
@@ -147,6 +188,18 @@ class QueueMachine(RuleBasedStateMachine):
                 assert row.completed_at is not None
             else:
                 assert (row.lease_owner is None) == (row.lease_expires_at is None)
+
+    @invariant()
+    def every_change_is_announced(self) -> None:
+        """Listeners hear every write that changes what a client sees (a claim or a heartbeat
+        changes only the lease, which no client sees)."""
+        for row in self.rows():
+            heard = self.heard[row.id]
+            assert (heard.status, heard.cancel_requested, heard.logs) == (
+                row.status,
+                row.cancel_requested,
+                row.logs,
+            )
 
     @invariant()
     def attempts_never_decrease_nor_exceed_the_limit(self) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from mimeo.core.leases import MAX_ATTEMPTS
+from mimeo.core.records import Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import LeaseLost, PredictionQueue
-from mimeo.store.records import Prediction
 from mimeo.store.store import Store
 from tests.store.conftest import LEASE_SECONDS, Enqueue, FakeClock
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from mimeo.core.errors import InvalidTransition
+from mimeo.core.records import Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import LeaseLost, PredictionQueue
-from mimeo.store.records import Prediction
 from mimeo.store.store import Store
 from tests.store.conftest import LEASE_SECONDS, Enqueue, FakeClock
 
@@ -53,9 +53,9 @@ async def test_progress_appends_logs(queue: PredictionQueue, leased: Prediction)
 async def test_progress_replaces_the_output_so_far(
     queue: PredictionQueue, leased: Prediction
 ) -> None:
-    await queue.progress(leased.id, "wkr_a", output=["a"], has_output=True)
+    await queue.progress(leased.id, "wkr_a", output=["a"])
 
-    updated = await queue.progress(leased.id, "wkr_a", output=["a", "b"], has_output=True)
+    updated = await queue.progress(leased.id, "wkr_a", output=["a", "b"])
 
     assert updated.output == ["a", "b"]
 
@@ -63,7 +63,7 @@ async def test_progress_replaces_the_output_so_far(
 async def test_progress_without_output_keeps_the_output(
     queue: PredictionQueue, leased: Prediction
 ) -> None:
-    await queue.progress(leased.id, "wkr_a", output="so far", has_output=True)
+    await queue.progress(leased.id, "wkr_a", output="so far")
 
     assert (await queue.progress(leased.id, "wkr_a", logs="x")).output == "so far"
 

@@ -14,11 +14,11 @@ import pytest
 import replicate
 from replicate.webhook import WebhookSigningSecret
 
+from mimeo.core.records import Account, Model, Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.core.url_policy import UrlPolicy
 from mimeo.core.webhook_policy import RetryPolicy
 from mimeo.queue import PredictionQueue
-from mimeo.store.records import Account, Model, Prediction
 from mimeo.store.store import Store
 from mimeo.webhooks import AccountSecrets, Dispatcher, Outbox, Sender, targets
 from mimeo.webhooks.deliveries import DeliveryRepository
@@ -66,7 +66,7 @@ def make_dispatcher(
 async def dispatcher(
     store: Store, clock: FakeClock, receiver: Receiver, queue: PredictionQueue
 ) -> AsyncIterator[Dispatcher]:
-    queue.on_change = Outbox(render, clock).record
+    queue.record_with(Outbox(render, clock).record)
     made, sender = make_dispatcher(store, clock, receiver)
     yield made
     await sender.close()
@@ -244,7 +244,7 @@ async def test_a_private_target_is_refused_at_delivery_and_given_up(
     queue: PredictionQueue,
     make: Make,
 ) -> None:
-    queue.on_change = Outbox(render, clock).record
+    queue.record_with(Outbox(render, clock).record)
     strict, sender = make_dispatcher(store, clock, receiver, allow_private=False)
     prediction = await make(webhook="http://127.0.0.1:9/hook")
 
@@ -272,7 +272,7 @@ async def test_a_strict_delivery_connects_to_the_address_it_checked(
         return ["93.184.215.14"]
 
     monkeypatch.setattr(targets, "resolve", public)
-    queue.on_change = Outbox(render, clock).record
+    queue.record_with(Outbox(render, clock).record)
     strict, sender = make_dispatcher(store, clock, receiver, allow_private=False)
     await make()
 
@@ -296,7 +296,7 @@ async def test_stopping_mid_attempt_releases_the_event_for_the_next_server(
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
-    queue.on_change = Outbox(render, clock).record
+    queue.record_with(Outbox(render, clock).record)
     sender = Sender(UrlPolicy(True), transport=httpx.MockTransport(hanging))
     running = Dispatcher(store.engine, RetryPolicy(), sender, clock)
     prediction = await make()

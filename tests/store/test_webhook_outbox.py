@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from mimeo.core.records import Account, Model, Prediction, as_utc
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import PredictionQueue
-from mimeo.store.records import Account, Model, Prediction, as_utc
 from mimeo.store.store import Store
 from mimeo.webhooks import Outbox
 from mimeo.webhooks.deliveries import DeliveryRepository
@@ -23,7 +23,7 @@ WORKER = "wkr_test"
 @pytest.fixture(autouse=True)
 def outbox(queue: PredictionQueue, clock: FakeClock) -> Outbox:
     box = Outbox(render, clock)
-    queue.on_change = box.record
+    queue.record_with(box.record)
     return box
 
 
@@ -59,7 +59,7 @@ async def test_each_change_records_its_event_with_the_prediction_of_that_moment(
     await queue.progress(prediction.id, WORKER, logs="one\n")
     await deliver_due(store, clock)
     clock.advance(1)
-    await queue.progress(prediction.id, WORKER, output=["a"], has_output=True)
+    await queue.progress(prediction.id, WORKER, output=["a"])
     await deliver_due(store, clock)
     clock.advance(1)
     await queue.finish(prediction.id, WORKER, PredictionStatus.SUCCEEDED, output=["a", "b"])
@@ -88,7 +88,7 @@ async def test_progress_folds_into_an_event_not_yet_sent(
     clock.advance(0.1)
     await queue.progress(prediction.id, WORKER, logs="two\n")
     clock.advance(5)
-    await queue.progress(prediction.id, WORKER, output=["a"], has_output=True)
+    await queue.progress(prediction.id, WORKER, output=["a"])
 
     rows = await outbox_rows(store, prediction.id)
 
@@ -139,7 +139,7 @@ async def test_the_filter_keeps_only_the_events_asked_for(
     queue: PredictionQueue, store: Store, account: Account, model: Model, clock: FakeClock
 ) -> None:
     prediction = await started(queue, account, model, clock, webhook_events_filter=["completed"])
-    await queue.progress(prediction.id, WORKER, logs="one\n", output=["a"], has_output=True)
+    await queue.progress(prediction.id, WORKER, logs="one\n", output=["a"])
     await queue.finish(prediction.id, WORKER, PredictionStatus.SUCCEEDED, output=["a"])
 
     rows = await outbox_rows(store, prediction.id)

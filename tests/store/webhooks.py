@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from mimeo.core.records import Account, Model, Prediction
 from mimeo.queue import PredictionQueue
-from mimeo.store.records import Account, Model, Prediction
 from mimeo.store.store import Store
 from mimeo.store.tables import webhook_deliveries
-from tests.store.conftest import FakeClock, prediction_row
+from tests.store.conftest import FakeClock, new_prediction
 
 HOOK = "https://hooks.example.com/mimeo"
 
@@ -29,8 +29,7 @@ def render(prediction: Prediction) -> dict[str, Any]:
 async def create(
     queue: PredictionQueue, account: Account, model: Model, clock: FakeClock, **values: Any
 ) -> Prediction:
-    row = {**prediction_row(account, model, clock()), "webhook": HOOK}
-    return await queue.enqueue(**{**row, **values})
+    return await queue.enqueue(new_prediction(account, model, **{"webhook": HOOK, **values}))
 
 
 async def outbox_rows(store: Store, prediction_id: str) -> list[Any]:

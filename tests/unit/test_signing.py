@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mimeo.api.signing import UrlSigner
+from mimeo.api.http.signing import UrlSigner
 
 SIGNER = UrlSigner("secret")
 

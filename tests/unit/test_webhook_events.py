@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mimeo.core.changes import ChangeKind, PredictionChange
+from mimeo.core.records import Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.core.webhook_policy import WebhookEvent, subscribed
-from mimeo.store.changes import ChangeKind, PredictionChange
-from mimeo.store.records import Prediction
 from mimeo.webhooks.outbox import event_for
 
 EVERYTHING = subscribed(None)

@@ -11,10 +11,11 @@ from typing import Any, cast
 import pytest
 
 from mimeo.core.protocol import WarmSlot
+from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
 from mimeo.worker.hardware import Gpu
-from mimeo.worker.pool import Instance, InstancePool, NoCapacity, PoolLimits
+from mimeo.worker.pool import Instance, InstancePool, NoCapacity
 
 T4 = Gpu(0, "Tesla T4", 15360)
 

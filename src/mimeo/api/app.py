@@ -9,10 +9,9 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mimeo.api import problems
-from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
-from mimeo.api.recovery import sweep_forever
+from mimeo.api.http import problems
+from mimeo.api.http.body_limit import BodyLimit
 from mimeo.api.routes import (
     account,
     deployments,
@@ -20,11 +19,13 @@ from mimeo.api.routes import (
     internal,
     metrics,
     models,
+    pages,
     predictions,
     push,
     streams,
     webhooks,
 )
+from mimeo.api.services.recovery import sweep_forever
 
 
 class DoubleV1Alias:
@@ -42,18 +43,16 @@ class DoubleV1Alias:
 def create_app(context: AppContext) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        sweeper = asyncio.create_task(sweep_forever(context))
-        dispatcher = asyncio.create_task(context.webhooks.run()) if context.webhooks else None
+        duties = [sweep_forever(context)]
+        if context.webhooks is not None:
+            duties.append(context.webhooks.run())
+        running = [asyncio.create_task(duty) for duty in duties]
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-            if dispatcher is not None:
-                dispatcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await dispatcher
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     app = FastAPI(
         title="mimeo", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
@@ -80,6 +79,7 @@ def create_app(context: AppContext) -> FastAPI:
         internal,
         webhooks,
         metrics,
+        pages,
     )
     for module in routers:
         app.include_router(module.router)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from mimeo.api.signing import UrlSigner
+from mimeo.api.http.signing import UrlSigner
+from mimeo.core.records import Account
 from mimeo.core.url_policy import UrlPolicy
 from mimeo.events import EventBus
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
 from mimeo.storage import BlobStore
-from mimeo.store.records import Account
 from mimeo.store.store import Store
 from mimeo.webhooks import Dispatcher
 

@@ -19,7 +19,9 @@ from mimeo.cli.inputs import parse_inputs
 from mimeo.cli.local_predict import predict_locally
 from mimeo.cli.outputs import show_output
 from mimeo.cli.push import PushFailed, push_model
+from mimeo.cli.serve import examples_dir
 from mimeo.cli.serve import serve as serve_platform
+from mimeo.cli.system_packages import ensure_system_packages
 from mimeo.cli.tls import TlsError
 from mimeo.cli.worker_node import build_director
 from mimeo.core.errors import MimeoError
@@ -146,13 +148,19 @@ def worker_command(
     worker_token = _require_token(token)
 
     async def run() -> None:
+        # Signals are caught from the start: a SIGTERM while the node is still starting up
+        # (detecting its GPUs) drains it as soon as it can run, instead of killing it.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         api = WorkerAPI(server, worker_token, new_worker_id())
         builder = EnvironmentBuilder(settings.resolved_env_dir)
         director = await build_director(settings, api, builder)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, director.drain)
+        stopping = asyncio.create_task(stop.wait())
+        stopping.add_done_callback(lambda _: director.drain())
         await director.run()
+        stopping.cancel()
 
     asyncio.run(run())
 
@@ -187,6 +195,23 @@ def push(
         console.print(f"[red]{error}[/]")
         raise typer.Exit(1) from error
     out.print(f"{ref.full_name}:{version['id']}")
+
+
+@app.command("system-packages")
+def system_packages(
+    install: Annotated[
+        bool, typer.Option("--install/--check", help="Install what is missing when allowed.")
+    ] = True,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail when anything is still missing (make test).")
+    ] = False,
+) -> None:
+    """Install the Debian packages the bundled models and mimeo need (as root or with sudo)."""
+    left_out = ensure_system_packages(examples_dir(), console, may_install=install)
+    for line in left_out:
+        console.print(line, style="yellow", markup=False, soft_wrap=True)
+    if left_out and strict:
+        raise typer.Exit(1)
 
 
 @app.command()

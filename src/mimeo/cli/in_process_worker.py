@@ -1,5 +1,6 @@
 """The embedded worker's channel to the API in the same process: the worker protocol as direct
-calls, with the same semantics as over HTTP (lease loss is still ``LeaseGone``)."""
+calls, with the same semantics as over HTTP: lease loss is ``LeaseLost`` on both, and database
+trouble is a ``ChannelError`` as a 5xx is."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from mimeo.api.context import AppContext
-from mimeo.api.worker_protocol import (
+from mimeo.api.services.worker_protocol import (
     apply_report,
     claim_job,
     read_blob,
@@ -18,8 +19,7 @@ from mimeo.api.worker_protocol import (
     warm_targets,
 )
 from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget
-from mimeo.queue import LeaseLost
-from mimeo.worker.api_client import ChannelError, LeaseGone
+from mimeo.worker.api_client import ChannelError
 
 T = TypeVar("T")
 
@@ -28,8 +28,6 @@ async def _answer(call: Awaitable[T]) -> T:
     """Database trouble is transient for the worker, as a 5xx is over HTTP."""
     try:
         return await call
-    except LeaseLost as error:
-        raise LeaseGone(error.detail) from error
     except (SQLAlchemyError, OSError) as error:
         raise ChannelError(f"{type(error).__name__}: {error}") from error
 

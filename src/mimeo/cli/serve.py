@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import signal
 import ssl
 import threading
@@ -20,21 +19,17 @@ from uvicorn.server import HANDLED_SIGNALS
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
-from mimeo.api.signing import UrlSigner
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
+from mimeo.cli.platform import platform
 from mimeo.cli.push import PushFailed, push_model
+from mimeo.cli.system_packages import left_out_line, missing_per_need, needs
 from mimeo.cli.tls import TlsFiles, server_tls
-from mimeo.cli.webhooks import attach_webhooks
 from mimeo.cli.worker_node import build_director
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 from mimeo.core.ids import new_api_token, new_worker_id
-from mimeo.events import EventBus
-from mimeo.queue import PredictionQueue
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.settings import Settings
-from mimeo.storage.factory import open_blob_store
-from mimeo.store.store import Store
 from mimeo.worker.director import Director
 
 log = structlog.get_logger()
@@ -93,28 +88,27 @@ async def serve(
     tls = server_tls(settings, host)
     if settings.allow_private_urls is None:
         settings = settings.model_copy(update={"allow_private_urls": run_worker})
-    store = await Store.open(settings.resolved_database_url)
+    url = own_url(host, port, tls)
+    async with platform(settings, url) as context:
+        await run_node(context, host, port, tls, url, examples, run_worker, console)
+
+
+async def run_node(
+    context: AppContext,
+    host: str,
+    port: int,
+    tls: TlsFiles | None,
+    url: str,
+    examples: str,
+    run_worker: bool,
+    console: Console,
+) -> None:
+    settings = context.settings
     token = bootstrap_token(settings)
-    account = await store.accounts.ensure(settings.bootstrap_username, token)
-    bus = EventBus()
-    context = AppContext(
-        settings=settings,
-        store=store,
-        queue=PredictionQueue(store.engine, lease_seconds=settings.lease_seconds),
-        bus=bus,
-        blobs=open_blob_store(
-            settings.storage_url,
-            settings.data_dir,
-            s3_endpoint_url=settings.s3_endpoint_url,
-            s3_region=settings.s3_region,
-        ),
-        worker_token=settings.worker_token or secrets.token_urlsafe(32),
-        signer=UrlSigner(await store.secrets.get_or_create("url-signing")),
-    )
-    app = create_app(context)
+    account = await context.store.accounts.ensure(settings.bootstrap_username, token)
     server = EmbeddedServer(
         uvicorn.Config(
-            app,
+            create_app(context),
             host=host,
             port=port,
             log_level="warning",
@@ -123,8 +117,6 @@ async def serve(
             ssl_keyfile=tls.keyfile if tls else None,
         )
     )
-    url = own_url(host, port, tls)
-    context.webhooks = attach_webhooks(context, url)
     builder = EnvironmentBuilder(settings.resolved_env_dir)
 
     director: Director | None = None
@@ -179,8 +171,6 @@ async def serve(
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
             await director.pool.close()
-        await context.blobs.close()
-        await store.close()
 
 
 def own_url(host: str, port: int, tls: TlsFiles | None) -> str:
@@ -213,10 +203,17 @@ async def push_examples(
     if not names:
         return
     root = examples_dir()
+    left_out = {
+        need.who: left_out_line(need, missing)
+        for need, missing in await missing_per_need(needs(root)) or []
+    }
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {token}"}, verify=verify
     ) as client:
         for name in names:
+            if (line := left_out.get(f"examples/{name}")) is not None:
+                console.print(f"[yellow]✗[/] {line}", soft_wrap=True, highlight=False)
+                continue
             try:
                 await push_model(
                     root / name, ModelRef(EXAMPLES_OWNER, name), client, builder, console

@@ -1,10 +1,11 @@
-"""Webhooks wired at the composition root: the outbox on the queue, a dispatcher for the app."""
+"""Webhooks wired at the composition root: the outbox records with the queue, a dispatcher
+sends for the app."""
 
 from __future__ import annotations
 
 from mimeo.api.context import AppContext
-from mimeo.api.links import Links
-from mimeo.api.serializers import prediction_json
+from mimeo.api.http.links import Links
+from mimeo.api.http.serializers import prediction_json
 from mimeo.core.webhook_policy import RetryPolicy
 from mimeo.webhooks import Dispatcher, Outbox, Sender
 
@@ -15,7 +16,7 @@ def attach_webhooks(context: AppContext, listen_url: str) -> Dispatcher:
     settings = context.settings
     links = Links((settings.public_url or listen_url).rstrip("/"), context.signer)
     outbox = Outbox(lambda prediction: prediction_json(prediction, links))
-    context.queue.on_change = outbox.record
+    context.queue.record_with(outbox.record)
     dispatcher = Dispatcher(
         context.store.engine,
         RetryPolicy(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import structlog
 
+from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.settings import Settings
 from mimeo.worker.api_client import WorkerChannel
 from mimeo.worker.director import Director
 from mimeo.worker.hardware import detect_inventory
-from mimeo.worker.pool import InstancePool, PoolLimits
+from mimeo.worker.pool import InstancePool
 
 log = structlog.get_logger()
 

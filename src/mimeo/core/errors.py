@@ -7,7 +7,8 @@ the API turns it into ``application/problem+json`` in a single handler::
     ├── Unauthenticated          401
     ├── NotFound                 404
     ├── Conflict                 409
-    │   └── InvalidTransition    409  (a status write the state machine forbids)
+    │   ├── InvalidTransition    409  (a status write the state machine forbids)
+    │   └── LeaseLost            409  (the prediction is no longer leased to this worker)
     ├── PayloadTooLarge          413
     ├── InvalidRequest           400
     └── InvalidInput             422  (carries one FieldError per bad field)
@@ -52,6 +53,13 @@ class Conflict(MimeoError):
 
 class InvalidTransition(Conflict):
     title = "Invalid status transition"
+
+
+class LeaseLost(Conflict):
+    """The queue no longer holds this prediction for the worker: its lease expired and was
+    recovered, or the prediction ended. The API answers 409 and the worker stops relaying."""
+
+    title = "Lease lost"
 
 
 class PayloadTooLarge(MimeoError):

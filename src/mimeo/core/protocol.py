@@ -6,7 +6,7 @@ The worker never touches the database; these are all it says and hears.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -60,17 +60,41 @@ class Outcome(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
 
 
-class Report(BaseModel):
-    """A batch of what happened since the last report; also renews the lease."""
+class OutputSoFar(BaseModel):
+    """The whole output so far (a list of chunks for iterators): it replaces what was stored.
+    Wrapped so that an output of ``None`` differs from no new output."""
 
+    value: Any
+
+
+class Progress(BaseModel):
+    """A batch of what happened since the last report; also renews the lease (a heartbeat is a
+    progress report with nothing in it)."""
+
+    kind: Literal["progress"] = "progress"
     worker_id: str
     started: bool = False
     logs: str = ""
-    output: Any = None
-    has_output: bool = False
-    outcome: Outcome | None = None
-    hand_back: bool = False
+    output: OutputSoFar | None = None
+
+
+class Finished(BaseModel):
+    """The prediction ended on this worker; the logs not yet sent travel with the outcome."""
+
+    kind: Literal["finished"] = "finished"
+    worker_id: str
+    logs: str = ""
+    outcome: Outcome
+
+
+class HandBack(BaseModel):
     """The worker is shutting down before it could finish: requeue the prediction untouched."""
+
+    kind: Literal["hand_back"] = "hand_back"
+    worker_id: str
+
+
+Report = Annotated[Progress | Finished | HandBack, Field(discriminator="kind")]
 
 
 class ReportAnswer(BaseModel):

@@ -1,27 +1,33 @@
-"""The in-process event bus: per-prediction subscribers plus a "work available" signal."""
+"""The in-process event bus: per-prediction subscribers plus a "work available" signal.
+
+It hears the queue's committed changes (``announce`` is the queue's listener), so whoever waits
+on a prediction, a stream or a claim is told by the same path that wrote the change.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from mimeo.core.status import PredictionStatus, is_terminal
+from mimeo.core.changes import PredictionChange
+from mimeo.core.records import Prediction
 
 
 @dataclass(frozen=True)
 class PredictionEvent:
-    """``snapshot`` is the prediction as it stood after the change, when the publisher has it:
-    a waiter can answer from it without reading the database again."""
+    """The prediction as it stood after the change: a waiter answers from it without reading
+    the database again."""
 
-    prediction_id: str
-    status: PredictionStatus
-    snapshot: Any = None
+    prediction: Prediction
+
+    @property
+    def prediction_id(self) -> str:
+        return self.prediction.id
 
     @property
     def terminal(self) -> bool:
-        return is_terminal(self.status)
+        return self.prediction.terminal
 
 
 class EventBus:
@@ -29,6 +35,13 @@ class EventBus:
         self._subscribers: dict[str, set[asyncio.Queue[PredictionEvent]]] = defaultdict(set)
         self._work = asyncio.Condition()
         self._work_generation = 0
+
+    async def announce(self, change: PredictionChange) -> None:
+        """The queue's listener: every committed change reaches its prediction's subscribers,
+        and a change that may free work wakes the workers waiting for some."""
+        self.publish(PredictionEvent(change.prediction))
+        if change.frees_work:
+            await self.work_available()
 
     def publish(self, event: PredictionEvent) -> None:
         for queue in self._subscribers.get(event.prediction_id, ()):

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.ids import token_digest
-from mimeo.store.records import Account
+from mimeo.core.records import Account
 from mimeo.store.tables import accounts, api_tokens
 
 

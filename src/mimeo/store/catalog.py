@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Update, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.errors import Conflict, NotFound
 from mimeo.core.pagination import Cursor, Page
+from mimeo.core.records import Model, Version, as_utc
+from mimeo.store.integrity import duplicate_is_conflict
 from mimeo.store.paging import fetch_page
-from mimeo.store.records import Model, Version, as_utc
 from mimeo.store.tables import models, versions
 
 
@@ -47,13 +47,23 @@ def _model(row: Any, latest: Version | None) -> Model:
     )
 
 
+def counted_run(model: str) -> Update:
+    """One more run of ``owner/name``, written with the prediction's completion."""
+    owner, _, name = model.partition("/")
+    return (
+        update(models)
+        .where(models.c.owner == owner, models.c.name == name)
+        .values(run_count=models.c.run_count + 1)
+    )
+
+
 class CatalogRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     async def create_model(self, account_id: int, owner: str, name: str, **fields: Any) -> Model:
         values = {k: v for k, v in fields.items() if v is not None}
-        try:
+        with duplicate_is_conflict(f"A model named {owner}/{name} already exists"):
             async with self._engine.begin() as conn:
                 await conn.execute(
                     insert(models).values(
@@ -64,10 +74,6 @@ class CatalogRepository:
                         **values,
                     )
                 )
-        except IntegrityError as error:
-            if "uq_models_owner_name" in str(error) or "UNIQUE" in str(error).upper():
-                raise Conflict(f"A model named {owner}/{name} already exists") from error
-            raise
         return await self.get_model(owner, name)
 
     async def set_cover(self, model: Model, cover_image_url: str) -> None:

@@ -9,23 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.deployments import max_in_flight
-from mimeo.core.errors import Conflict, NotFound
+from mimeo.core.errors import NotFound
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
+from mimeo.core.records import Deployment, Version
+from mimeo.store.integrity import duplicate_is_conflict
 from mimeo.store.paging import fetch_page
-from mimeo.store.records import Deployment, Version
 from mimeo.store.tables import deployments
-
-UNIQUE_NAME = "uq_deployments_owner_name"
-
-
-def _is_duplicate_name(error: IntegrityError) -> bool:
-    """PostgreSQL names the constraint; SQLite names its columns."""
-    text = str(error)
-    return UNIQUE_NAME in text or "deployments.owner, deployments.name" in text
 
 
 class DeploymentRepository:
@@ -60,15 +52,11 @@ class DeploymentRepository:
             "max_instances": max_instances,
             "max_in_flight": max_in_flight(max_instances, version.build),
         }
-        try:
+        with duplicate_is_conflict(f"A deployment named {owner}/{name} already exists"):
             async with self._engine.begin() as conn:
                 row = (
                     await conn.execute(insert(deployments).values(**values).returning(deployments))
                 ).one()
-        except IntegrityError as error:
-            if _is_duplicate_name(error):
-                raise Conflict(f"A deployment named {owner}/{name} already exists") from error
-            raise
         return Deployment.from_row(row)
 
     async def get(self, owner: str, name: str, account_id: int | None = None) -> Deployment:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import Cursor, Page
+from mimeo.core.records import StoredFile
 from mimeo.store.paging import fetch_page
-from mimeo.store.records import StoredFile
 from mimeo.store.tables import files
 
 

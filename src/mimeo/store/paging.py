@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mimeo.core.errors import InvalidRequest
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
-from mimeo.store.records import as_utc
+from mimeo.core.records import as_utc
 
 T = TypeVar("T")
 

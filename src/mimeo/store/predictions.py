@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
+from mimeo.core.records import Prediction
 from mimeo.core.status import TERMINAL
 from mimeo.store.paging import fetch_page
-from mimeo.store.records import Prediction
 from mimeo.store.tables import predictions
 
 

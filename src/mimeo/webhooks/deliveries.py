@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
-from mimeo.store.records import as_utc
+from mimeo.core.records import as_utc
 from mimeo.store.tables import accounts, predictions, webhook_deliveries
 
 deliveries = webhook_deliveries

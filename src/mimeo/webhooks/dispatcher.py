@@ -11,30 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mimeo.core.clock import Clock, utc_now
 from mimeo.core.webhook_policy import RetryPolicy
 from mimeo.webhooks.deliveries import Delivery, DeliveryRepository
 from mimeo.webhooks.secrets import AccountSecrets
 from mimeo.webhooks.sender import ATTEMPT_TIMEOUT_SECONDS, Delivered, Sender
 
 log = structlog.get_logger()
-Clock = Callable[[], datetime]
 
 POLL_SECONDS = 0.5
 MAX_IN_FLIGHT = 32
 LOCK_SECONDS = 3 * ATTEMPT_TIMEOUT_SECONDS
 """Comfortably longer than an attempt can take, so a live attempt never loses its claim."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Dispatcher:

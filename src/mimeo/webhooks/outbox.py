@@ -16,27 +16,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mimeo.core.changes import ChangeKind, PredictionChange
+from mimeo.core.clock import Clock, utc_now
 from mimeo.core.ids import new_webhook_message_id
+from mimeo.core.records import Prediction, as_utc
 from mimeo.core.webhook_policy import PROGRESS_EVENTS, WebhookEvent, subscribed, throttled_due
-from mimeo.store.changes import ChangeKind, PredictionChange
-from mimeo.store.records import Prediction, as_utc
 from mimeo.store.tables import webhook_deliveries
 
 Render = Callable[[Prediction], dict[str, Any]]
 """The prediction as ``GET /v1/predictions/{id}`` returns it; the API provides it."""
-Clock = Callable[[], datetime]
 
 deliveries = webhook_deliveries
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def event_for(change: PredictionChange, wanted: frozenset[WebhookEvent]) -> WebhookEvent | None:

@@ -1,7 +1,8 @@
-"""Where a webhook URL leads, checked against the URL policy at create and before every attempt.
+"""Where a URL a user hands over leads, checked against the URL policy: a webhook at create and
+before every attempt, a file input at create.
 
-Both use the same check, so an event is never queued for a URL that delivery would refuse.
-At create the problem names the ``webhook`` field (a 422, like any bad input).
+Create and delivery use the same check, so an event is never queued for a URL that delivery
+would refuse. At create the problem names the field (a 422, like any bad input).
 """
 
 from __future__ import annotations
@@ -52,11 +53,16 @@ async def vet(policy: UrlPolicy, url: str) -> Target:
     return Target(target, host, addresses[0])
 
 
-async def check_webhook_url(policy: UrlPolicy, url: str) -> None:
-    """For prediction create: a host that does not resolve now is refused too."""
+async def check_url(policy: UrlPolicy, url: str, field: str) -> None:
+    """For a URL taken at create: refused now, naming ``field``, where the policy refuses its
+    scheme or destination; a host that does not resolve now is refused too."""
+    host = policy.host_of(url, field)
     try:
-        await vet(policy, url)
-    except OSError as error:
-        raise UnsafeUrl(
-            [FieldError(FIELD, f"the host of {url!r} does not resolve ({error})")]
-        ) from error
+        addresses = await resolve(host, 443)
+    except OSError:
+        addresses = []
+    policy.check_addresses(field, host, addresses)
+
+
+async def check_webhook_url(policy: UrlPolicy, url: str) -> None:
+    await check_url(policy, url, FIELD)

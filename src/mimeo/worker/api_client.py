@@ -11,17 +11,11 @@ from typing import Protocol
 import httpx
 from pydantic import TypeAdapter
 
-from mimeo.core.errors import MimeoError
+from mimeo.core.errors import LeaseLost, MimeoError
 from mimeo.core.protocol import ClaimRequest, Job, Offer, Report, ReportAnswer, WarmTarget
 
 WARM_TARGETS = TypeAdapter(list[WarmTarget])
-
-
-class LeaseGone(MimeoError):
-    """The API no longer holds this prediction for us (expired, recovered or finished)."""
-
-    status = 409
-    title = "Lease lost"
+REPORT: TypeAdapter[Report] = TypeAdapter(Report)
 
 
 class ChannelError(MimeoError):
@@ -39,7 +33,7 @@ class WorkerChannel(Protocol):
         ...
 
     async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
-        """Raises ``LeaseGone`` when the prediction is no longer this worker's."""
+        """Raises ``LeaseLost`` when the prediction is no longer this worker's."""
         ...
 
     async def archive(self, version_id: str) -> bytes: ...
@@ -88,11 +82,11 @@ class WorkerAPI:
     async def report(self, prediction_id: str, report: Report) -> ReportAnswer:
         response = await self._client.post(
             f"/internal/v1/predictions/{prediction_id}/report",
-            content=report.model_dump_json(),
+            content=REPORT.dump_json(report),
             headers={"Content-Type": "application/json"},
         )
         if response.status_code == 409:
-            raise LeaseGone(response.json().get("detail", "lease lost"))
+            raise LeaseLost(response.json().get("detail", "lease lost"))
         response.raise_for_status()
         return ReportAnswer.model_validate_json(response.content)
 
@@ -116,7 +110,7 @@ class WorkerAPI:
             headers={"Content-Type": media_type},
         )
         if response.status_code == 409:
-            raise LeaseGone(response.json().get("detail", "lease lost"))
+            raise LeaseLost(response.json().get("detail", "lease lost"))
         response.raise_for_status()
         return str(response.json()["ref"])
 

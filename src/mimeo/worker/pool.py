@@ -23,6 +23,7 @@ import structlog
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
 from mimeo.core.protocol import Offer, WarmSlot, WarmTarget
+from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.archive import SCHEMA_PATH, unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
@@ -36,20 +37,6 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 
 class NoCapacity(Exception):
     """Nothing here can run this prediction now: hand it back to the queue."""
-
-
-@dataclass(frozen=True)
-class PoolLimits:
-    max_instances: int = 4
-    idle_timeout: float = 300.0
-    """Seconds an instance may sit unused before it stops (scale to zero)."""
-    setup_timeout: float = 600.0
-    predict_timeout: float = 1800.0
-    """Defaults; a model's ``mimeo.yaml`` may set its own."""
-    threads_per_instance: int | None = None
-    """``OMP_NUM_THREADS`` and the like for each instance, unless the worker's environment sets
-    them: torch and llama.cpp otherwise each take every core, and instances sharing a node then
-    slow each other down (measured: two threads slower than one under contention)."""
 
 
 @dataclass(eq=False)

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from mimeo.core.protocol import Outcome, Report
+from mimeo.core.protocol import Finished, HandBack, Outcome, OutputSoFar, Progress, Report
 from mimeo.runtime.cog_events import CogEvent, Completed, Log, Metric, OutputChunk, Started
 
 
@@ -86,33 +86,45 @@ class Relay:
     def done(self) -> bool:
         return self.outcome is not None or self.handing_back
 
-    def take(self) -> Report:
-        """The batch to send now; what it holds is not sent again."""
-        report = Report(
-            worker_id=self.worker_id,
-            started=self.started and not self._started_sent,
-            logs="".join(self.logs),
-            output=list(self.chunks) if self.output_dirty else None,
-            has_output=self.output_dirty,
-            outcome=None if self.handing_back else self.outcome,
-            hand_back=self.handing_back,
-        )
-        self._started_sent = self._started_sent or report.started
-        self._chunks_sent = len(self.chunks)
+    def take(self) -> Batch:
+        """The batch to send now. What it holds stays here until ``sent``: a report that fails
+        to go out is sent again with whatever came after it."""
+        report: Report
+        logs = "".join(self.logs)
+        if self.handing_back:
+            report = HandBack(worker_id=self.worker_id)
+        elif self.outcome is not None:
+            report = Finished(worker_id=self.worker_id, logs=logs, outcome=self.outcome)
+        else:
+            report = Progress(
+                worker_id=self.worker_id,
+                started=self.start_pending,
+                logs=logs,
+                output=OutputSoFar(value=list(self.chunks)) if self.output_dirty else None,
+            )
         self.changed.clear()
         if not self.done:
             self.flush_now.clear()
-        self.logs.clear()
-        self.output_dirty = False
-        return report
+        return Batch(report, len(self.logs), len(self.chunks), self.started)
+
+    def sent(self, batch: Batch) -> None:
+        del self.logs[: batch.log_entries]
+        self._started_sent = self._started_sent or batch.started
+        self._chunks_sent = batch.chunks
+        if len(self.chunks) == batch.chunks:
+            self.output_dirty = False
 
     @property
     def start_pending(self) -> bool:
         return self.started and not self._started_sent
 
-    @property
-    def dirty(self) -> bool:
-        return (self.started and not self._started_sent) or bool(self.logs) or self.output_dirty
+
+@dataclass(frozen=True)
+class Batch:
+    report: Report
+    log_entries: int
+    chunks: int
+    started: bool
 
 
 def _terminal(status: str) -> Any:

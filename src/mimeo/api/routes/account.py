@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from mimeo.api.deps import AccountDep
-from mimeo.api.serializers import account_json
+from mimeo.api.http.deps import AccountDep
+from mimeo.api.http.serializers import account_json
 from mimeo.core.hardware import SKUS
 
 router = APIRouter(prefix="/v1", tags=["account"])

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mimeo.api.deployment_releases import name_errors, new_release_version, next_release_version
-from mimeo.api.deps import AccountDep, ContextDep, CursorDep, DeploymentDep
-from mimeo.api.links import LinksDep
-from mimeo.api.prediction_service import (
-    CancelAfterDep,
-    PredictionRequest,
-    create_prediction,
-    created_response,
-)
-from mimeo.api.prefer import wait_seconds
-from mimeo.api.serializers import deployment_json, page_json
+from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, DeploymentDep
+from mimeo.api.http.links import LinksDep
+from mimeo.api.http.serializers import deployment_json, page_json
+from mimeo.api.services.predictions import CreationDep, PredictionRequest
+from mimeo.api.services.releases import name_errors, new_release_version, next_release_version
 from mimeo.core.deployments import check_configuration
 from mimeo.core.errors import NotFound
 
@@ -53,7 +47,7 @@ async def list_deployments(
 ) -> dict[str, Any]:
     page = await context.store.deployments.list_for_account(account.id, cursor)
     items = [deployment_json(d, account) for d in page.results]
-    return page_json(page, f"{links.base}/v1/deployments", items)
+    return page_json(page, links.deployments(), items)
 
 
 @router.post("", status_code=201)
@@ -115,28 +109,15 @@ async def delete_deployment(
 async def create_deployment_prediction(
     deployment: DeploymentDep,
     body: Annotated[PredictionRequest, Body()],
-    context: ContextDep,
-    account: AccountDep,
-    links: LinksDep,
-    cancel_after: CancelAfterDep,
-    prefer: Annotated[str | None, Header()] = None,
+    creation: CreationDep,
 ) -> JSONResponse:
     """As ``POST /v1/models/{owner}/{name}/predictions``, on the current release."""
-    model = await context.store.catalog.find_model(*deployment.model.split("/", 1))
+    catalog = creation.context.store.catalog
+    model = await catalog.find_model(*deployment.model.split("/", 1))
     if model is None:
         raise NotFound(f"Deployment {deployment.full_name} runs {deployment.model}, now deleted")
-    version = await context.store.catalog.get_version(model, deployment.version)
-    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(
-        context,
-        account,
-        model,
-        version,
-        body,
-        wait,
-        links,
-        hardware=deployment.hardware,
-        deployment=deployment.full_name,
-        cancel_after=cancel_after,
+    version = await catalog.get_version(model, deployment.version)
+    prediction = await creation.create(
+        model, version, body, hardware=deployment.hardware, deployment=deployment.full_name
     )
-    return created_response(links, prediction, wait)
+    return creation.created(prediction)

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.datastructures import UploadFile
 
-from mimeo.api.deps import AccountDep, ContextDep, CursorDep, get_account
-from mimeo.api.links import BLOB, FILE_DOWNLOAD, LinksDep
-from mimeo.api.serializers import file_json, page_json
+from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, get_account
+from mimeo.api.http.links import BLOB, FILE_DOWNLOAD, LinksDep
+from mimeo.api.http.serializers import file_json, page_json
 from mimeo.core.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from mimeo.core.ids import new_file_id
 
@@ -92,7 +92,7 @@ async def list_files(
 ) -> dict[str, Any]:
     page = await context.store.files.list_for_account(account.id, cursor)
     items = [file_json(f, account.username, links) for f in page.results]
-    return page_json(page, f"{links.base}/v1/files", items)
+    return page_json(page, links.files(), items)
 
 
 @router.get("/v1/files/{file_id}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from mimeo.api.deps import ContextDep, WorkerDep
-from mimeo.api.worker_protocol import (
+from mimeo.api.http.deps import ContextDep, WorkerDep
+from mimeo.api.services.worker_protocol import (
     apply_report,
     claim_job,
     read_blob,

@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from mimeo.api.deps import ContextDep, get_account, is_worker
+from mimeo.api.http.deps import ContextDep, get_account, is_worker
 from mimeo.store.predictions import ModelLoad
 
 router = APIRouter(tags=["metrics"], include_in_schema=False)

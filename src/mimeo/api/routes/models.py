@@ -5,22 +5,14 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from mimeo.api.deps import AccountDep, ContextDep, CursorDep
-from mimeo.api.links import LinksDep
-from mimeo.api.prediction_service import (
-    CancelAfterDep,
-    PredictionRequest,
-    create_prediction,
-    created_response,
-    latest_version,
-)
-from mimeo.api.prefer import wait_seconds
-from mimeo.api.serializers import model_json, page_json, version_json
-from mimeo.api.urls import base_url
+from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep
+from mimeo.api.http.links import LinksDep
+from mimeo.api.http.serializers import model_json, page_json, version_json
+from mimeo.api.services.predictions import CreationDep, PredictionRequest, latest_version
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.errors import InvalidInput, NotFound
 from mimeo.core.hardware import CPU, hardware_error
@@ -44,16 +36,15 @@ class CreateModel(BaseModel):
 
 @router.get("")
 async def list_models(
-    request: Request, context: ContextDep, _account: AccountDep, cursor: CursorDep
+    context: ContextDep, _account: AccountDep, cursor: CursorDep, links: LinksDep
 ) -> dict[str, Any]:
     page = await context.store.catalog.list_models(cursor)
-    base = base_url(request)
-    return page_json(page, f"{base}/v1/models", [model_json(m, base) for m in page.results])
+    return page_json(page, links.models(), [model_json(m, links) for m in page.results])
 
 
 @router.post("", status_code=201)
 async def create_model(
-    request: Request, body: CreateModel, context: ContextDep, account: AccountDep
+    body: CreateModel, context: ContextDep, account: AccountDep, links: LinksDep
 ) -> dict[str, Any]:
     check_name("owner", body.owner)
     check_name("model name", body.name)
@@ -63,14 +54,14 @@ async def create_model(
     model = await context.store.catalog.create_model(
         account.id, body.owner, body.name, **body.model_dump(exclude={"owner", "name"})
     )
-    return model_json(model, base_url(request))
+    return model_json(model, links)
 
 
 @router.get("/{owner}/{name}")
 async def get_model(
-    request: Request, owner: str, name: str, context: ContextDep, _account: AccountDep
+    owner: str, name: str, context: ContextDep, _account: AccountDep, links: LinksDep
 ) -> dict[str, Any]:
-    return model_json(await context.store.catalog.get_model(owner, name), base_url(request))
+    return model_json(await context.store.catalog.get_model(owner, name), links)
 
 
 @router.delete("/{owner}/{name}", status_code=204)
@@ -83,17 +74,16 @@ async def delete_model(
 
 @router.get("/{owner}/{name}/versions")
 async def list_versions(
-    request: Request,
     owner: str,
     name: str,
     context: ContextDep,
     _account: AccountDep,
     cursor: CursorDep,
+    links: LinksDep,
 ) -> dict[str, Any]:
     model = await context.store.catalog.get_model(owner, name)
     page = await context.store.catalog.list_versions(model, cursor)
-    url = f"{base_url(request)}/v1/models/{owner}/{name}/versions"
-    return page_json(page, url, [version_json(v) for v in page.results])
+    return page_json(page, links.versions(owner, name), [version_json(v) for v in page.results])
 
 
 @router.get("/{owner}/{name}/versions/{version_id}")
@@ -134,15 +124,8 @@ async def create_model_prediction(
     owner: str,
     name: str,
     body: Annotated[PredictionRequest, Body()],
-    context: ContextDep,
-    account: AccountDep,
-    links: LinksDep,
-    cancel_after: CancelAfterDep,
-    prefer: Annotated[str | None, Header()] = None,
+    creation: CreationDep,
 ) -> JSONResponse:
-    model = await context.store.catalog.get_model(owner, name)
-    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(
-        context, account, model, latest_version(model), body, wait, links, cancel_after=cancel_after
-    )
-    return created_response(links, prediction, wait)
+    model = await creation.context.store.catalog.get_model(owner, name)
+    prediction = await creation.create(model, latest_version(model), body)
+    return creation.created(prediction)

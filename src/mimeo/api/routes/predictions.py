@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from mimeo.api.deps import AccountDep, ContextDep, CursorDep, PredictionDep
-from mimeo.api.links import LinksDep
-from mimeo.api.prediction_service import (
-    CancelAfterDep,
-    PredictionRequest,
-    create_prediction,
-    created_response,
-    latest_version,
-)
-from mimeo.api.prefer import wait_seconds
-from mimeo.api.serializers import page_json, prediction_json
+from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, PredictionDep
+from mimeo.api.http.links import LinksDep
+from mimeo.api.http.serializers import page_json, prediction_json
+from mimeo.api.services.predictions import CreationDep, PredictionRequest, latest_version
 from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
 from mimeo.core.pagination import PAGE_SIZE
-from mimeo.events import PredictionEvent
-from mimeo.store.records import Model, Version
+from mimeo.core.records import Model, Version
 
 router = APIRouter(prefix="/v1/predictions", tags=["predictions"])
 
@@ -42,20 +34,10 @@ async def _resolve(context: ContextDep, reference: str) -> tuple[Model, Version]
 
 
 @router.post("", status_code=201)
-async def create(
-    body: VersionedPredictionRequest,
-    context: ContextDep,
-    account: AccountDep,
-    links: LinksDep,
-    cancel_after: CancelAfterDep,
-    prefer: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
-    model, version = await _resolve(context, body.version)
-    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
-    prediction = await create_prediction(
-        context, account, model, version, body, wait, links, cancel_after=cancel_after
-    )
-    return created_response(links, prediction, wait)
+async def create(body: VersionedPredictionRequest, creation: CreationDep) -> JSONResponse:
+    model, version = await _resolve(creation.context, body.version)
+    prediction = await creation.create(model, version, body)
+    return creation.created(prediction)
 
 
 @router.get("")
@@ -68,7 +50,7 @@ async def list_predictions(
 ) -> dict[str, Any]:
     """``page_size`` is a mimeo extension; Replicate pages by 100."""
     page = await context.store.predictions.list_for_account(account.id, cursor, page_size)
-    url = f"{links.base}/v1/predictions"
+    url = links.predictions()
     url += "" if page_size == PAGE_SIZE else f"?page_size={page_size}"
     return page_json(page, url, [prediction_json(p, links) for p in page.results])
 
@@ -81,7 +63,4 @@ async def get(prediction: PredictionDep, links: LinksDep) -> dict[str, Any]:
 @router.post("/{prediction_id}/cancel")
 async def cancel(prediction: PredictionDep, context: ContextDep, links: LinksDep) -> dict[str, Any]:
     """Idempotent: cancelling an ended prediction returns it unchanged."""
-    updated = await context.queue.cancel(prediction.id)
-    if updated.status.value == "canceled":
-        context.bus.publish(PredictionEvent(updated.id, updated.status, updated))
-    return prediction_json(updated, links)
+    return prediction_json(await context.queue.cancel(prediction.id), links)

@@ -15,15 +15,15 @@ import structlog
 import yaml
 from fastapi import APIRouter, Request
 
-from mimeo.api.deps import AccountDep, ContextDep
-from mimeo.api.serializers import version_json
+from mimeo.api.http.deps import AccountDep, ContextDep
+from mimeo.api.http.serializers import version_json
 from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.errors import InvalidRequest, PayloadTooLarge
 from mimeo.core.identifiers import check_name
+from mimeo.core.records import Model
 from mimeo.runtime.archive import COVER_MEDIA_TYPES, SCHEMA_PATH, archive_id, read_member
 from mimeo.runtime.cog_config import CogConfig, parse_cog_yaml
 from mimeo.runtime.environment import COG_VERSION
-from mimeo.store.records import Model
 
 router = APIRouter(prefix="/v1/models", tags=["push"])
 log = structlog.get_logger()

@@ -15,12 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
-from mimeo.api.deps import ContextDep, get_account
-from mimeo.api.links import STREAM, Links, LinksDep
+from mimeo.api.http.deps import ContextDep, get_account
+from mimeo.api.http.links import STREAM, Links, LinksDep
 from mimeo.core.output_schema import is_iterator_output
+from mimeo.core.records import Prediction
 from mimeo.core.stream_events import PredictionState, StreamCursor, events_since
 from mimeo.events import EventBus, PredictionEvent
-from mimeo.store.records import Prediction
 from mimeo.store.store import Store
 
 router = APIRouter(tags=["predictions"])
@@ -107,5 +107,4 @@ async def _next_change(
     latest = [first]
     while not updates.empty():
         latest.append(updates.get_nowait())
-    snapshot = latest[-1].snapshot
-    return snapshot if isinstance(snapshot, Prediction) else None
+    return latest[-1].prediction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mimeo.api.deps import AccountDep, ContextDep
+from mimeo.api.http.deps import AccountDep, ContextDep
 from mimeo.webhooks import AccountSecrets
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from mimeo.api.context import AppContext
 from mimeo.core.errors import Unauthenticated
 from mimeo.core.pagination import Cursor
-from mimeo.store.records import Account, Deployment, Prediction
+from mimeo.core.records import Account, Deployment, Prediction
 
 
 def get_context(request: Request) -> AppContext:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mimeo.core.hardware import CPU
-from mimeo.core.status import PredictionStatus
+from mimeo.core.status import TERMINAL, PredictionStatus
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -85,6 +85,10 @@ class Prediction:
     hardware: str = CPU
     deployment: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
 
     @classmethod
     def from_row(cls, row: Any) -> Prediction:
@@ -195,3 +199,21 @@ class StoredFile:
             created_at=as_utc(m["created_at"]) or m["created_at"],
             expires_at=as_utc(m["expires_at"]),
         )
+
+
+@dataclass(frozen=True)
+class NewPrediction:
+    """What a caller decides about a prediction it creates; the queue adds the rest (status,
+    timestamps on its own clock, the deadline from ``cancel_after_seconds``)."""
+
+    id: str
+    account_id: int
+    model: str
+    version: str
+    input: dict[str, Any]
+    hardware: str
+    deployment: str | None = None
+    webhook: str | None = None
+    webhook_events_filter: list[str] | None = None
+    cancel_after_seconds: float | None = None
+    source: str = "api"

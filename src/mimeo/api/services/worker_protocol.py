@@ -11,16 +11,24 @@ from collections.abc import Awaitable, Callable
 
 from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
-from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget
+from mimeo.core.errors import LeaseLost
+from mimeo.core.protocol import (
+    Finished,
+    HandBack,
+    Job,
+    Offer,
+    Progress,
+    Report,
+    ReportAnswer,
+    WarmTarget,
+)
 from mimeo.core.status import PredictionStatus
-from mimeo.events import PredictionEvent
-from mimeo.queue import LeaseLost
+from mimeo.queue import UNCHANGED
 from mimeo.storage.blob_store import check_key
-from mimeo.store.records import Prediction
 
 CLAIM_RECHECK_SECONDS = 1.0
-"""A waiting claim looks again this often without a wake-up: capacity freed by a finished or
-deadline-canceled prediction, or a deployment's cap, does not announce itself on the bus."""
+"""A waiting claim looks again this often without a wake-up, as a safety net: the bus wakes it
+for every change that may free work, but a worker's own capacity frees silently."""
 StillWanted = Callable[[], Awaitable[bool]]
 
 
@@ -66,43 +74,34 @@ async def claim_job(
 async def apply_report(context: AppContext, prediction_id: str, report: Report) -> ReportAnswer:
     """Raises ``LeaseLost`` when the prediction is no longer this worker's.
 
-    A report that both starts and ends a prediction is one transaction: ``finish`` dates the
-    start from the model's own ``predict_time``.
+    A prediction that starts and ends between two reports is one ``Finished`` report, one
+    transaction: ``finish`` dates the start from the model's own ``predict_time``.
     """
     queue = context.queue
-    prediction: Prediction | None = None
-    if report.hand_back:
-        prediction = await queue.hand_back(prediction_id, report.worker_id)
-        context.bus.publish(PredictionEvent(prediction_id, prediction.status, prediction))
-        await context.bus.work_available()
-        return ReportAnswer(cancel_requested=prediction.cancel_requested)
-    if report.started and report.outcome is None:
-        prediction = await queue.start(prediction_id, report.worker_id)
-        context.bus.publish(PredictionEvent(prediction_id, PredictionStatus.PROCESSING))
-    if report.outcome is not None:
-        outcome = report.outcome
-        prediction = await queue.finish(
-            prediction_id,
-            report.worker_id,
-            PredictionStatus(outcome.status),
-            output=outcome.output,
-            error=outcome.error,
-            logs=report.logs,
-            metrics=outcome.metrics,
-        )
-        if prediction.deployment is not None:
-            await context.bus.work_available()  # the deployment's cap may have come free
-    elif report.logs or report.has_output or not report.started:
-        prediction = await queue.progress(
-            prediction_id,
-            report.worker_id,
-            logs=report.logs,
-            output=report.output,
-            has_output=report.has_output,
-        )
-    assert prediction is not None
-    if report.outcome is not None or report.logs or report.has_output:
-        context.bus.publish(PredictionEvent(prediction_id, prediction.status, prediction))
+    worker_id = report.worker_id
+    match report:
+        case HandBack():
+            prediction = await queue.hand_back(prediction_id, worker_id)
+        case Finished(outcome=outcome):
+            prediction = await queue.finish(
+                prediction_id,
+                worker_id,
+                PredictionStatus(outcome.status),
+                output=outcome.output,
+                error=outcome.error,
+                logs=report.logs,
+                metrics=outcome.metrics,
+            )
+        case Progress():
+            if report.started:
+                prediction = await queue.start(prediction_id, worker_id)
+            if report.logs or report.output is not None or not report.started:
+                prediction = await queue.progress(
+                    prediction_id,
+                    worker_id,
+                    logs=report.logs,
+                    output=UNCHANGED if report.output is None else report.output.value,
+                )
     return ReportAnswer(cancel_requested=prediction.cancel_requested)
 
 

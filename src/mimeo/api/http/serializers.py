@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mimeo.api.links import Links
+from mimeo.api.http.links import Links
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.pagination import Cursor, Page
-from mimeo.store.records import Account, Deployment, Model, Prediction, StoredFile, Version
+from mimeo.core.records import Account, Deployment, Model, Prediction, StoredFile, Version
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -26,9 +26,9 @@ def version_json(version: Version) -> dict[str, Any]:
     }
 
 
-def model_json(model: Model, base: str) -> dict[str, Any]:
+def model_json(model: Model, links: Links) -> dict[str, Any]:
     return {
-        "url": f"{base}/{model.owner}/{model.name}",
+        "url": links.model_page(model.owner, model.name),
         "owner": model.owner,
         "name": model.name,
         "description": model.description,
@@ -37,7 +37,7 @@ def model_json(model: Model, base: str) -> dict[str, Any]:
         "paper_url": model.paper_url,
         "license_url": model.license_url,
         "cover_image_url": (
-            f"{base}/v1/models/{model.owner}/{model.name}/cover"
+            links.model_cover(model.owner, model.name)
             if blob_key(model.cover_image_url) is not None
             else model.cover_image_url
         ),
@@ -66,7 +66,7 @@ def prediction_json(prediction: Prediction, links: Links) -> dict[str, Any]:
             "get": api,
             "cancel": f"{api}/cancel",
             "stream": links.stream(prediction.id),
-            "web": f"{links.base}/p/{prediction.id}",
+            "web": links.prediction_page(prediction.id),
         },
         "metrics": prediction.metrics,
         "source": prediction.source,

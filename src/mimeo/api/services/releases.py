@@ -7,7 +7,7 @@ from mimeo.api.context import AppContext
 from mimeo.core.deployments import check_configuration
 from mimeo.core.errors import FieldError, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.identifiers import ModelRef, check_name
-from mimeo.store.records import Deployment, Model, Version
+from mimeo.core.records import Deployment, Model, Version
 
 
 def name_errors(name: str) -> list[FieldError]:

@@ -17,7 +17,7 @@ import re
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mimeo.api.problems import problem_for
+from mimeo.api.http.problems import problem_for
 from mimeo.core.errors import PayloadTooLarge
 
 log = structlog.get_logger()

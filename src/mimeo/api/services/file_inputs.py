@@ -12,24 +12,12 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mimeo.api.context import AppContext
-from mimeo.api.links import BLOB, Links
+from mimeo.api.http.links import BLOB, Links
 from mimeo.core.blob_refs import blob_ref
 from mimeo.core.errors import FieldError, InvalidInput, NotFound
 from mimeo.core.input_files import file_urls, replace_urls
-from mimeo.core.url_policy import UrlPolicy
-from mimeo.store.records import Account
-from mimeo.webhooks.targets import resolve
-
-
-async def check_public_url(policy: UrlPolicy, field: str, url: str) -> None:
-    """Raises ``UnsafeUrl`` (422) for a scheme or a destination the policy refuses; a host
-    that does not resolve (or not in time) is refused too."""
-    host = policy.host_of(url, field)
-    try:
-        addresses = await resolve(host, 443)
-    except OSError:
-        addresses = []
-    policy.check_addresses(field, host, addresses)
+from mimeo.core.records import Account
+from mimeo.webhooks.targets import check_url
 
 
 async def resolve_file_inputs(
@@ -49,7 +37,7 @@ async def resolve_file_inputs(
         if parts.netloc == own_host and parts.path.startswith(("/v1/files/", "/v1/blobs/")):
             replacements[url] = await _own_blob(context, account, field, url)
             continue
-        await check_public_url(policy, field, url)
+        await check_url(policy, url, field)
     return replace_urls(openapi_schema, given, replacements) if replacements else given
 
 

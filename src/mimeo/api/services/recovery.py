@@ -1,5 +1,6 @@
 """The API's sweeper: predictions whose worker vanished are retried or failed, never stuck;
-predictions past their ``Cancel-After`` deadline are canceled."""
+predictions past their ``Cancel-After`` deadline are canceled. The queue announces what each
+sweep changed, so waiters, streams and workers hear of it as of any other change."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import asyncio
 import structlog
 
 from mimeo.api.context import AppContext
-from mimeo.core.status import PredictionStatus
-from mimeo.events import PredictionEvent
 
 log = structlog.get_logger()
 SWEEP_INTERVAL_SECONDS = 2.0
@@ -24,13 +23,9 @@ async def sweep_once(context: AppContext) -> int:
             status=prediction.status.value,
             attempts=prediction.attempts,
         )
-        context.bus.publish(PredictionEvent(prediction.id, prediction.status, prediction))
-    if any(p.status == PredictionStatus.STARTING for p in changed):
-        await context.bus.work_available()
     overdue = await context.queue.enforce_deadlines()
     for prediction in overdue:
         log.info("prediction.deadline_passed", prediction_id=prediction.id)
-        context.bus.publish(PredictionEvent(prediction.id, prediction.status, prediction))
     return len(changed) + len(overdue)
 
 

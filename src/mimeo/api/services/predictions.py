@@ -1,0 +1,127 @@
+"""Create a prediction: resolve the version, validate its input, queue it, optionally wait.
+
+The INSERT is the enqueue: one transaction, and the prediction is durable before the client
+hears its id. Waiting subscribes before inserting, so a fast model cannot finish unseen. Every
+way of creating a prediction (the three create routes, and the web UI to come) goes through
+``PredictionCreation``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from mimeo.api.context import AppContext
+from mimeo.api.http.deps import AccountDep, ContextDep
+from mimeo.api.http.links import Links, LinksDep
+from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
+from mimeo.api.http.serializers import prediction_json
+from mimeo.api.services.file_inputs import resolve_file_inputs
+from mimeo.core.errors import NotFound
+from mimeo.core.ids import new_prediction_id
+from mimeo.core.records import Account, Model, NewPrediction, Prediction, Version
+from mimeo.core.validation import validate_input
+from mimeo.core.webhook_policy import WebhookEvent
+from mimeo.webhooks import check_webhook_url
+
+log = structlog.get_logger()
+
+
+class PredictionRequest(BaseModel):
+    """``stream`` is accepted and ignored: every prediction can be streamed."""
+
+    input: dict[str, Any]
+    webhook: str | None = None
+    webhook_events_filter: list[WebhookEvent] | None = None
+    stream: bool | None = None
+
+
+def latest_version(model: Model) -> Version:
+    """What ``owner/name`` without a version runs."""
+    if model.latest_version is None:
+        raise NotFound(f"Model {model.full_name} has no versions yet: push one first")
+    return model.latest_version
+
+
+@dataclass(frozen=True)
+class PredictionCreation:
+    """Who creates, how the answer's URLs are made, and what the request's headers asked."""
+
+    context: AppContext
+    account: Account
+    links: Links
+    wait: float | None
+    cancel_after: float | None
+
+    async def create(
+        self,
+        model: Model,
+        version: Version,
+        body: PredictionRequest,
+        *,
+        hardware: str | None = None,
+        deployment: str | None = None,
+    ) -> Prediction:
+        """``hardware`` and ``deployment`` say where a deployment's prediction may run (else
+        the model's hardware)."""
+        context = self.context
+        schema = version.openapi_schema
+        valid = validate_input(schema, body.input)
+        if body.webhook is not None:
+            await check_webhook_url(context.url_policy, body.webhook)
+        clean_input = await resolve_file_inputs(context, self.account, schema, valid, self.links)
+        new = NewPrediction(
+            id=new_prediction_id(),
+            account_id=self.account.id,
+            model=model.full_name,
+            version=version.id,
+            input=clean_input,
+            hardware=hardware or model.hardware,
+            deployment=deployment,
+            webhook=body.webhook,
+            webhook_events_filter=(
+                None
+                if body.webhook_events_filter is None
+                else [str(event) for event in body.webhook_events_filter]
+            ),
+            cancel_after_seconds=self.cancel_after,
+        )
+        if not self.wait:
+            return await self._enqueue(new)
+        subscription = context.bus.subscribe(new.id)
+        try:
+            prediction = await self._enqueue(new)
+            event = await context.bus.wait_terminal(subscription, self.wait)
+            if event is None:
+                return await context.store.predictions.get(prediction.id)
+            return event.prediction
+        finally:
+            context.bus.unsubscribe(new.id, subscription)
+
+    async def _enqueue(self, new: NewPrediction) -> Prediction:
+        prediction = await self.context.queue.enqueue(new)
+        log.info("prediction.enqueued", prediction_id=new.id, model=new.model)
+        return prediction
+
+    def created(self, prediction: Prediction) -> JSONResponse:
+        """201 with the prediction, saying whether ``Prefer: wait`` was applied."""
+        headers = {"Preference-Applied": f"wait={int(self.wait)}"} if self.wait else {}
+        return JSONResponse(prediction_json(prediction, self.links), 201, headers)
+
+
+def prediction_creation(
+    context: ContextDep,
+    account: AccountDep,
+    links: LinksDep,
+    wait: WaitDep,
+    cancel_after: CancelAfterDep,
+) -> PredictionCreation:
+    return PredictionCreation(context, account, links, wait, cancel_after)
+
+
+CreationDep = Annotated[PredictionCreation, Depends(prediction_creation)]

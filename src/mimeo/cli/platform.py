@@ -1,0 +1,51 @@
+"""The composition root of one API node: store, queue, bus, blobs, signing and webhooks, wired
+once. ``mimeo serve`` runs on it, and so do the in-process tests, so what they test is what runs.
+
+The queue announces every prediction change; here the event bus listens to it (after commit) and
+the webhook outbox records with it (inside the change's transaction).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+
+from mimeo.api.context import AppContext
+from mimeo.api.http.signing import UrlSigner
+from mimeo.cli.webhooks import attach_webhooks
+from mimeo.events import EventBus
+from mimeo.queue import PredictionQueue
+from mimeo.settings import Settings
+from mimeo.storage.factory import open_blob_store
+from mimeo.store.store import Store
+
+
+@contextlib.asynccontextmanager
+async def platform(settings: Settings, listen_url: str) -> AsyncIterator[AppContext]:
+    """``listen_url`` is where this node answers, for webhook bodies' URLs when no public URL
+    is configured."""
+    store = await Store.open(settings.resolved_database_url)
+    bus = EventBus()
+    queue = PredictionQueue(store.engine, lease_seconds=settings.lease_seconds)
+    queue.listen(bus.announce)
+    context = AppContext(
+        settings=settings,
+        store=store,
+        queue=queue,
+        bus=bus,
+        blobs=open_blob_store(
+            settings.storage_url,
+            settings.data_dir,
+            s3_endpoint_url=settings.s3_endpoint_url,
+            s3_region=settings.s3_region,
+        ),
+        worker_token=settings.worker_token or secrets.token_urlsafe(32),
+        signer=UrlSigner(await store.secrets.get_or_create("url-signing")),
+    )
+    context.webhooks = attach_webhooks(context, listen_url)
+    try:
+        yield context
+    finally:
+        await context.blobs.close()
+        await store.close()

@@ -1,0 +1,41 @@
+"""What changed about a prediction, as the queue announces it after each write.
+
+The queue is the one place a change is announced: the webhook outbox records it inside the
+write's own transaction, and the event bus hears it once the transaction has committed. A status
+write that forgets to announce cannot exist outside the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mimeo.core.records import Prediction
+from mimeo.core.status import PredictionStatus
+
+
+class ChangeKind(StrEnum):
+    CREATED = "created"
+    STARTED = "started"
+    PROGRESSED = "progressed"
+    COMPLETED = "completed"
+    REQUEUED = "requeued"
+    """Back in the queue: its worker vanished (a retry) or handed it back while draining."""
+    CANCEL_REQUESTED = "cancel_requested"
+    """Flagged for its worker to cancel (by the user or a passed ``Cancel-After``)."""
+
+
+@dataclass(frozen=True)
+class PredictionChange:
+    kind: ChangeKind
+    prediction: Prediction
+    new_logs: bool = False
+    new_output: bool = False
+
+    @property
+    def frees_work(self) -> bool:
+        """Whether a worker waiting for work may now find some: a prediction entered the queue,
+        or one of a deployment ended, which may lift the deployment's cap."""
+        if self.kind in (ChangeKind.CREATED, ChangeKind.REQUEUED):
+            return self.prediction.status is PredictionStatus.STARTING
+        return self.kind is ChangeKind.COMPLETED and self.prediction.deployment is not None

@@ -1,0 +1,137 @@
+"""The queue's verbs, each one transaction on the queue's own clock that announces its changes.
+
+The pieces live by concern: ``claims`` (which prediction a worker gets), ``lifecycle`` (status
+writes under a lease), ``sweeps`` (recovery and deadlines), ``announcements`` (who hears).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mimeo.core.changes import ChangeKind
+from mimeo.core.clock import Clock, utc_now
+from mimeo.core.leases import LEASE_SECONDS, lease_expiry
+from mimeo.core.protocol import Offer
+from mimeo.core.records import NewPrediction, Prediction
+from mimeo.core.status import PredictionStatus
+from mimeo.queue import lifecycle, sweeps
+from mimeo.queue.announcements import Announcements, ChangeListener, ChangeRecorder
+from mimeo.queue.claims import Claim, claim_statement
+from mimeo.queue.lifecycle import UNCHANGED
+
+
+class PredictionQueue:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock = utc_now,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.lease_seconds = lease_seconds
+        self._skip_locked = engine.dialect.name == "postgresql"
+        self._announcements = Announcements()
+
+    def record_with(self, recorder: ChangeRecorder) -> None:
+        """``recorder`` writes inside each change's own transaction (the webhook outbox)."""
+        self._announcements.record_with(recorder)
+
+    def listen(self, listener: ChangeListener) -> None:
+        """``listener`` hears each change once it has committed (the event bus)."""
+        self._announcements.listen(listener)
+
+    def _transaction(self) -> Any:
+        return self._announcements.transaction(self._engine)
+
+    def _lease(self) -> dict[str, Any]:
+        return {"lease_expires_at": lease_expiry(self._clock(), self.lease_seconds)}
+
+    async def enqueue(self, new: NewPrediction) -> Prediction:
+        """The row is the queue entry, durable before its id is returned."""
+        async with self._transaction() as tx:
+            return await lifecycle.enqueue(tx, new, self._clock())
+
+    async def claim(self, worker_id: str, offer: Offer | None = None) -> Claim | None:
+        now = self._clock()
+        expires = lease_expiry(now, self.lease_seconds)
+        statement = claim_statement(worker_id, offer, now, expires, skip_locked=self._skip_locked)
+        async with self._transaction() as tx:
+            row = (await tx.conn.execute(statement)).first()
+        return None if row is None else Claim(Prediction.from_row(row), expires, now)
+
+    async def heartbeat(self, prediction_id: str, worker_id: str) -> Prediction:
+        """Extend the lease; the answer tells the worker whether a cancel was asked for."""
+        async with self._transaction() as tx:
+            return await lifecycle.leased_update(tx, prediction_id, worker_id, self._lease())
+
+    async def start(self, prediction_id: str, worker_id: str) -> Prediction:
+        """The model began running this prediction: ``starting -> processing``."""
+        async with self._transaction() as tx:
+            return await lifecycle.transition(
+                tx,
+                prediction_id,
+                worker_id,
+                PredictionStatus.PROCESSING,
+                {"started_at": self._clock()},
+                ChangeKind.STARTED,
+            )
+
+    async def progress(
+        self, prediction_id: str, worker_id: str, *, logs: str = "", output: Any = UNCHANGED
+    ) -> Prediction:
+        """Append log text and replace the output so far, under the lease."""
+        values = {**self._lease(), **lifecycle.progress_values(logs, output)}
+        async with self._transaction() as tx:
+            return await lifecycle.leased_update(
+                tx,
+                prediction_id,
+                worker_id,
+                values,
+                new_logs=bool(logs),
+                new_output=output is not UNCHANGED,
+            )
+
+    async def finish(
+        self,
+        prediction_id: str,
+        worker_id: str,
+        status: PredictionStatus,
+        *,
+        output: Any = None,
+        error: str | None = None,
+        logs: str = "",
+        metrics: dict[str, Any] | None = None,
+    ) -> Prediction:
+        async with self._transaction() as tx:
+            return await lifecycle.finish(
+                tx,
+                prediction_id,
+                worker_id,
+                status,
+                self._clock(),
+                output=output,
+                error=error,
+                logs=logs,
+                metrics=metrics or {},
+            )
+
+    async def cancel(self, prediction_id: str) -> Prediction:
+        async with self._transaction() as tx:
+            return await lifecycle.cancel(tx, prediction_id, self._clock())
+
+    async def hand_back(self, prediction_id: str, worker_id: str) -> Prediction:
+        """A worker shutting down returns a prediction it could not finish."""
+        async with self._transaction() as tx:
+            return await lifecycle.hand_back(tx, prediction_id, worker_id)
+
+    async def requeue_expired(self) -> list[Prediction]:
+        """Recover predictions whose worker stopped heartbeating: retry once, then fail."""
+        async with self._transaction() as tx:
+            return await sweeps.requeue_expired(tx, self._clock())
+
+    async def enforce_deadlines(self) -> list[Prediction]:
+        async with self._transaction() as tx:
+            return await sweeps.enforce_deadlines(tx, self._clock())
