@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 import replicate
+from replicate.stream import ServerSentEvent
 
 from tests.conftest import FIXTURES, MimeoServer
-from tests.e2e.conftest import start_worker
+from tests.e2e.conftest import api_server, start_worker
 from tests.waiting import LogWatch
 
 pytestmark = pytest.mark.slow
@@ -74,3 +75,36 @@ def test_a_stopped_worker_exits_cleanly_on_sigterm(api_only: MimeoServer, tmp_pa
     process.terminate()
 
     assert process.wait(45) == 0
+
+
+@pytest.fixture(scope="module")
+def second_api(
+    tmp_path_factory: pytest.TempPathFactory, env_dir: Path, database_url: str
+) -> Iterator[MimeoServer]:
+    """A second API node on the same database; the worker reports to the first."""
+    with api_server(tmp_path_factory.mktemp("second-api"), env_dir, database_url) as server:
+        yield server
+
+
+def test_a_client_of_one_api_node_runs_on_a_worker_of_another(
+    api_only: MimeoServer, second_api: MimeoServer, worker: subprocess.Popen[bytes]
+) -> None:
+    api_only.push(FIXTURES / "echo", "cluster/echo")
+    client = replicate.Client(api_token=second_api.token, base_url=second_api.url)
+
+    assert client.run("cluster/echo", input={"text": "across nodes"}) == "across nodes"
+    client._client.close()
+
+
+def test_a_stream_through_one_api_node_carries_what_a_worker_reports_to_another(
+    api_only: MimeoServer, second_api: MimeoServer, worker: subprocess.Popen[bytes]
+) -> None:
+    api_only.push(FIXTURES / "stream", "cluster/stream")
+    client = replicate.Client(api_token=second_api.token, base_url=second_api.url)
+
+    events = list(client.stream("cluster/stream", input={"n": 3, "delay": 0.2}))
+    client._client.close()
+
+    tokens = [str(e) for e in events if e.event == ServerSentEvent.EventType.OUTPUT]
+    assert tokens == ["token0 ", "token1 ", "token2 "]
+    assert events[-1].event == ServerSentEvent.EventType.DONE

@@ -46,6 +46,8 @@ def create_app(context: AppContext) -> FastAPI:
         duties = [sweep_forever(context)]
         if context.webhooks is not None:
             duties.append(context.webhooks.run())
+        if context.cross_node is not None:
+            duties.append(context.cross_node.run())
         running = [asyncio.create_task(duty) for duty in duties]
         try:
             yield

@@ -9,6 +9,7 @@ from mimeo.api.http.signing import UrlSigner
 from mimeo.core.records import Account
 from mimeo.core.url_policy import UrlPolicy
 from mimeo.events import EventBus
+from mimeo.events.cross_node import CrossNodeListener
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
 from mimeo.storage import BlobStore
@@ -51,6 +52,8 @@ class AppContext:
     tokens: TokenCache = field(default_factory=TokenCache)
     webhooks: Dispatcher | None = None
     """Sends the webhook outbox from this API process; None where nothing should be sent."""
+    cross_node: CrossNodeListener | None = None
+    """Hears the changes made through other API nodes (PostgreSQL only)."""
 
     @property
     def url_policy(self) -> UrlPolicy:

@@ -2,7 +2,8 @@
 once. ``mimeo serve`` runs on it, and so do the in-process tests, so what they test is what runs.
 
 The queue announces every prediction change; here the event bus listens to it (after commit) and
-the webhook outbox records with it (inside the change's transaction).
+the webhook outbox records with it (inside the change's transaction). On PostgreSQL a notifier
+records with it too, so every other API node's bus hears the change through ``LISTEN``.
 """
 
 from __future__ import annotations
@@ -11,14 +12,34 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
 from mimeo.api.context import AppContext
 from mimeo.api.http.signing import UrlSigner
 from mimeo.cli.webhooks import attach_webhooks
+from mimeo.core.errors import NotFound
+from mimeo.core.records import Prediction
 from mimeo.events import EventBus
+from mimeo.events.cross_node import CrossNodeListener, LoadPrediction, listen_dsn
 from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
 from mimeo.storage.factory import open_blob_store
+from mimeo.store.notifications import ChangeNotifier
 from mimeo.store.store import Store
+
+log = structlog.get_logger()
+
+
+def _reader(store: Store) -> LoadPrediction:
+    async def read(prediction_id: str) -> Prediction | None:
+        try:
+            return await store.predictions.get(prediction_id)
+        except (NotFound, SQLAlchemyError, OSError) as error:
+            log.warning("events.read_failed", error=f"{type(error).__name__}: {error}")
+            return None
+
+    return read
 
 
 @contextlib.asynccontextmanager
@@ -44,6 +65,12 @@ async def platform(settings: Settings, listen_url: str) -> AsyncIterator[AppCont
         signer=UrlSigner(await store.secrets.get_or_create("url-signing")),
     )
     context.webhooks = attach_webhooks(context, listen_url)
+    if store.engine.dialect.name == "postgresql":
+        node = secrets.token_hex(4)
+        queue.record_with(ChangeNotifier(node))
+        context.cross_node = CrossNodeListener(
+            listen_dsn(settings.resolved_database_url), node, bus, _reader(store)
+        )
     try:
         yield context
     finally:

@@ -39,3 +39,25 @@ class PredictionChange:
         if self.kind in (ChangeKind.CREATED, ChangeKind.REQUEUED):
             return self.prediction.status is PredictionStatus.STARTING
         return self.kind is ChangeKind.COMPLETED and self.prediction.deployment is not None
+
+
+CHANNEL = "mimeo_predictions"
+"""The PostgreSQL ``NOTIFY`` channel on which API nodes tell each other of changes."""
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    prediction_id: str
+    node: str
+    """The API node whose queue made the change: it has told its own listeners already."""
+    frees_work: bool
+
+    def payload(self) -> str:
+        return f"{self.prediction_id} {self.node} {int(self.frees_work)}"
+
+    @classmethod
+    def parse(cls, payload: str) -> ChangeNotice | None:
+        parts = payload.split(" ")
+        if len(parts) != 3 or parts[2] not in ("0", "1"):
+            return None
+        return cls(parts[0], parts[1], parts[2] == "1")

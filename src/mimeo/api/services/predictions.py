@@ -8,6 +8,7 @@ way of creating a prediction (the three create routes, and the web UI to come) g
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -27,9 +28,11 @@ from mimeo.core.ids import new_prediction_id
 from mimeo.core.records import Account, Model, NewPrediction, Prediction, Version
 from mimeo.core.validation import validate_input
 from mimeo.core.webhook_policy import WebhookEvent
+from mimeo.events import PredictionEvent
 from mimeo.webhooks import check_webhook_url
 
 log = structlog.get_logger()
+RECHECK_SECONDS = 1.0
 
 
 class PredictionRequest(BaseModel):
@@ -95,13 +98,28 @@ class PredictionCreation:
             return await self._enqueue(new)
         subscription = context.bus.subscribe(new.id)
         try:
-            prediction = await self._enqueue(new)
-            event = await context.bus.wait_terminal(subscription, self.wait)
-            if event is None:
-                return await context.store.predictions.get(prediction.id)
-            return event.prediction
+            await self._enqueue(new)
+            return await self._until_terminal(new.id, subscription, self.wait)
         finally:
             context.bus.unsubscribe(new.id, subscription)
+
+    async def _until_terminal(
+        self, prediction_id: str, subscription: asyncio.Queue[PredictionEvent], wait: float
+    ) -> Prediction:
+        """The bus tells of the end at once; the row is read again every ``RECHECK_SECONDS``
+        as well, for an end the bus did not hear (another API node's, a lost notification)."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + wait
+        while True:
+            remaining = give_up - loop.time()
+            event = await self.context.bus.wait_terminal(
+                subscription, max(0.0, min(remaining, RECHECK_SECONDS))
+            )
+            if event is not None:
+                return event.prediction
+            current = await self.context.store.predictions.get(prediction_id)
+            if current.terminal or loop.time() >= give_up:
+                return current
 
     async def _enqueue(self, new: NewPrediction) -> Prediction:
         prediction = await self.context.queue.enqueue(new)
