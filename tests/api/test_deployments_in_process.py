@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.platform import platform
-from mimeo.core.protocol import WarmTarget
+from mimeo.core.protocol import InstanceReport, WarmTarget, WorkerStatus
 from mimeo.core.records import Account, Version
 from mimeo.settings import Settings
 from mimeo.worker.api_client import WorkerAPI
@@ -83,27 +84,73 @@ EXPECTED = WarmTarget(
 )
 
 
-async def test_a_remote_worker_hears_the_deployments_to_keep_warm(app: App) -> None:
+def gpu_worker(worker_id: str, *instances: InstanceReport) -> WorkerStatus:
+    return WorkerStatus(
+        worker_id=worker_id,
+        hardware=["cpu", "gpu-t4"],
+        cpus=8,
+        memory_bytes=2**34,
+        gpus=1,
+        max_instances=4,
+        instances=list(instances),
+    )
+
+
+async def test_a_remote_worker_hears_its_share_of_the_deployments_to_keep_warm(app: App) -> None:
     await deploy(app, "warm", min_instances=1)
     await deploy(app, "cold", min_instances=0)
     worker = WorkerAPI("http://mimeo.test", WORKER_TOKEN, "w1", transport=app.transport)
 
     try:
-        assert await worker.warm_targets() == [EXPECTED]
+        assert await worker.heartbeat(gpu_worker("w1")) == [EXPECTED]
     finally:
         await worker.close()
 
 
-async def test_the_embedded_worker_hears_the_same_warm_targets(app: App) -> None:
+async def test_the_embedded_worker_hears_the_same_share(app: App) -> None:
     await deploy(app, "warm", min_instances=1)
     await deploy(app, "cold", min_instances=0)
 
-    assert await InProcessWorkerChannel(app.context, "w1").warm_targets() == [EXPECTED]
+    channel = InProcessWorkerChannel(app.context, "w1")
+
+    assert await channel.heartbeat(gpu_worker("w1")) == [EXPECTED]
 
 
-async def test_warm_targets_need_the_worker_token(app: App) -> None:
+async def test_min_instances_hold_across_the_fleet_not_per_worker(app: App) -> None:
+    await deploy(app, "warm", min_instances=1)
+    channel = InProcessWorkerChannel(app.context, "w1")
+    running = InstanceReport(
+        version=VERSION_ID,
+        hardware="gpu-t4",
+        state="idle",
+        since=datetime.now(UTC),
+        deployment="alice/warm",
+    )
+    await channel.heartbeat(gpu_worker("w1", running))
+
+    second = await channel.heartbeat(gpu_worker("w2"))
+    first = await channel.heartbeat(gpu_worker("w1", running))
+
+    assert (first, second) == ([EXPECTED], [])
+
+
+async def test_the_fleet_registry_lists_what_each_worker_runs(app: App) -> None:
+    await InProcessWorkerChannel(app.context, "w1").heartbeat(gpu_worker("w1"))
+
+    async with app.client(WORKER_TOKEN) as operator:
+        answer = (await operator.get("/v1/admin/workers")).json()
+
+    assert [w["id"] for w in answer["results"]] == ["w1"]
+    assert answer["results"][0]["hardware"] == ["cpu", "gpu-t4"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/internal/v1/workers/heartbeat"), ("GET", "/v1/admin/workers")],
+)
+async def test_the_fleet_routes_need_the_worker_token(app: App, method: str, path: str) -> None:
     async with app.client(ALICE_TOKEN) as alice:
-        answer = await alice.get("/internal/v1/deployments/warm")
+        answer = await alice.request(method, path, json={})
 
     assert answer.status_code == 401
 

@@ -22,6 +22,7 @@ from mimeo.core.protocol import (
     Report,
     ReportAnswer,
     WarmTarget,
+    WorkerStatus,
 )
 from mimeo.worker.api_client import ChannelError
 
@@ -104,7 +105,7 @@ class InMemoryChannel:
         self.outputs[key] = data
         return f"mimeo-blob:{key}"
 
-    async def warm_targets(self) -> list[WarmTarget]:
+    async def heartbeat(self, status: WorkerStatus) -> list[WarmTarget]:
         return []
 
     async def close(self) -> None:

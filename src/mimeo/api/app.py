@@ -14,6 +14,7 @@ from mimeo.api.http import problems
 from mimeo.api.http.body_limit import BodyLimit
 from mimeo.api.routes import (
     account,
+    admin,
     deployments,
     files,
     internal,
@@ -78,6 +79,7 @@ def create_app(context: AppContext) -> FastAPI:
         streams,
         files,
         account,
+        admin,
         internal,
         webhooks,
         metrics,

@@ -14,6 +14,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.fleet import show_workers
 from mimeo.cli.hardware import show_inventory
 from mimeo.cli.inputs import parse_inputs
 from mimeo.cli.local_predict import predict_locally
@@ -163,6 +164,33 @@ def worker_command(
         stopping.cancel()
 
     asyncio.run(run())
+
+
+@app.command()
+def workers(
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
+    ] = None,
+) -> None:
+    """Show the fleet: every worker the server has heard from, its hardware and instances."""
+    worker_token = _require_token(token)
+
+    async def fetch() -> dict[str, Any]:
+        async with _client(server, worker_token) as client:
+            response = await client.get("/v1/admin/workers")
+            answer: dict[str, Any] = response.json()
+            if response.status_code >= 400:
+                raise MimeoError(answer.get("detail", response.text))
+            return answer
+
+    try:
+        answer = asyncio.run(fetch())
+    except (MimeoError, httpx.HTTPError) as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from error
+    show_workers(out, answer)
 
 
 @app.command()

@@ -13,12 +13,12 @@ from mimeo.api.context import AppContext
 from mimeo.api.services.worker_protocol import (
     apply_report,
     claim_job,
+    heartbeat,
     read_blob,
     store_output,
     version_archive,
-    warm_targets,
 )
-from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget
+from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget, WorkerStatus
 from mimeo.worker.api_client import ChannelError
 
 T = TypeVar("T")
@@ -56,8 +56,8 @@ class InProcessWorkerChannel:
             store_output(self.context, prediction_id, self.worker_id, name, data, media_type)
         )
 
-    async def warm_targets(self) -> list[WarmTarget]:
-        return await _answer(warm_targets(self.context))
+    async def heartbeat(self, status: WorkerStatus) -> list[WarmTarget]:
+        return await _answer(heartbeat(self.context, status))
 
     async def close(self) -> None:
         return None

@@ -37,4 +37,6 @@ async def build_director(
         hardware=pool.skus,
         max_instances=limits.max_instances,
     )
-    return Director(channel, pool, drain_timeout=settings.drain_timeout_seconds)
+    return Director(
+        channel, pool, drain_timeout=settings.drain_timeout_seconds, inventory=inventory
+    )

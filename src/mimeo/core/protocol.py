@@ -110,3 +110,29 @@ class WarmTarget(BaseModel):
     hardware: str
     min_instances: int
     max_instances: int
+
+
+class InstanceReport(BaseModel):
+    """One model instance on a worker, as the fleet registry shows it."""
+
+    version: str
+    hardware: str
+    state: Literal["starting", "idle", "busy"]
+    since: datetime
+    """When the instance was started."""
+    deployment: str | None = None
+    """The deployment whose ``min_instances`` it counts toward, if any."""
+
+
+class WorkerStatus(BaseModel):
+    """What a worker tells the fleet registry with each heartbeat: its hardware and instances.
+    The answer is its share of the deployments' warm instances."""
+
+    worker_id: str
+    hardware: list[str]
+    """The SKUs this worker can start instances on."""
+    cpus: int
+    memory_bytes: int
+    gpus: int
+    max_instances: int
+    instances: list[InstanceReport] = Field(default_factory=list)

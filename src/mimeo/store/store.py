@@ -11,6 +11,7 @@ from mimeo.store.deployments import DeploymentRepository
 from mimeo.store.files import FileRepository
 from mimeo.store.predictions import PredictionRepository
 from mimeo.store.secrets import SecretRepository
+from mimeo.store.workers import WorkerRegistry
 
 
 class Store:
@@ -22,6 +23,7 @@ class Store:
         self.secrets = SecretRepository(engine)
         self.files = FileRepository(engine)
         self.deployments = DeploymentRepository(engine)
+        self.workers = WorkerRegistry(engine)
 
     @classmethod
     async def open(cls, url: str) -> Store:

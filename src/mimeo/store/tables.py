@@ -193,3 +193,12 @@ server_secrets = Table(
     Column("value", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("status", JSON, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)

@@ -12,7 +12,15 @@ import httpx
 from pydantic import TypeAdapter
 
 from mimeo.core.errors import LeaseLost, MimeoError
-from mimeo.core.protocol import ClaimRequest, Job, Offer, Report, ReportAnswer, WarmTarget
+from mimeo.core.protocol import (
+    ClaimRequest,
+    Job,
+    Offer,
+    Report,
+    ReportAnswer,
+    WarmTarget,
+    WorkerStatus,
+)
 
 WARM_TARGETS = TypeAdapter(list[WarmTarget])
 REPORT: TypeAdapter[Report] = TypeAdapter(Report)
@@ -48,8 +56,9 @@ class WorkerChannel(Protocol):
         """Store an output file; returns the reference to put in the output."""
         ...
 
-    async def warm_targets(self) -> list[WarmTarget]:
-        """The deployments that want instances kept running while idle."""
+    async def heartbeat(self, status: WorkerStatus) -> list[WarmTarget]:
+        """Tell the fleet registry this worker is alive and what it runs; the answer is this
+        worker's share of the deployments that want instances kept running while idle."""
         ...
 
     async def close(self) -> None: ...
@@ -114,8 +123,12 @@ class WorkerAPI:
         response.raise_for_status()
         return str(response.json()["ref"])
 
-    async def warm_targets(self) -> list[WarmTarget]:
-        response = await self._client.get("/internal/v1/deployments/warm")
+    async def heartbeat(self, status: WorkerStatus) -> list[WarmTarget]:
+        response = await self._client.post(
+            "/internal/v1/workers/heartbeat",
+            content=status.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
         response.raise_for_status()
         return WARM_TARGETS.validate_json(response.content)
 

@@ -14,9 +14,11 @@ import contextlib
 import httpx
 import structlog
 
-from mimeo.core.protocol import Job, Offer
+from mimeo.core.fleet import HEARTBEAT_SECONDS
+from mimeo.core.protocol import Job, Offer, WorkerStatus
 from mimeo.core.worker_limits import DRAIN_TIMEOUT_SECONDS
 from mimeo.worker.api_client import ChannelError, WorkerChannel
+from mimeo.worker.hardware import Inventory
 from mimeo.worker.job_runner import JobRunner
 from mimeo.worker.pool import InstancePool
 from mimeo.worker.running_job import Phase, RunningJob
@@ -26,7 +28,6 @@ CLAIM_WAIT_SECONDS = 20.0
 PARTIAL_CLAIM_WAIT_SECONDS = 1.0
 """A claim limited by a full pool waits less: capacity freed here does not wake the server."""
 IDLE_CHECK_SECONDS = 1.0
-WARM_SYNC_SECONDS = 5.0
 
 
 class Director:
@@ -36,9 +37,11 @@ class Director:
         pool: InstancePool,
         *,
         drain_timeout: float = DRAIN_TIMEOUT_SECONDS,
+        inventory: Inventory | None = None,
     ) -> None:
         self.api = api
         self.pool = pool
+        self.inventory = inventory
         self.drain_timeout = drain_timeout
         self._draining = asyncio.Event()
         self._runner = JobRunner(api, pool)
@@ -49,7 +52,7 @@ class Director:
         """Claim and run until ``drain()``; then finish or hand back what is held, and stop."""
         housekeeping = [
             asyncio.create_task(self._stop_idle_instances()),
-            asyncio.create_task(self._keep_deployments_warm()),
+            asyncio.create_task(self._heartbeat_and_keep_warm()),
         ]
         try:
             await self._claim_until_drained()
@@ -132,10 +135,22 @@ class Director:
             await asyncio.sleep(IDLE_CHECK_SECONDS)
             self.pool.stop_idle()
 
-    async def _keep_deployments_warm(self) -> None:
+    def status(self) -> WorkerStatus:
+        return WorkerStatus(
+            worker_id=self.api.worker_id,
+            hardware=list(self.pool.skus),
+            cpus=self.inventory.cpus if self.inventory else 0,
+            memory_bytes=self.inventory.memory_bytes if self.inventory else 0,
+            gpus=len(self.pool.gpus),
+            max_instances=self.pool.limits.max_instances,
+            instances=[instance.report() for instance in self.pool.instances],
+        )
+
+    async def _heartbeat_and_keep_warm(self) -> None:
+        """The fleet registry hears this worker; the answer is its share of warm instances."""
         while True:
             try:
-                self.pool.keep_warm(await self.api.warm_targets())
+                self.pool.keep_warm(await self.api.heartbeat(self.status()))
             except (httpx.HTTPError, ChannelError, ValueError) as error:
-                log.warning("worker.warm_sync_failed", error=str(error))
-            await asyncio.sleep(WARM_SYNC_SECONDS)
+                log.warning("worker.heartbeat_failed", error=str(error))
+            await asyncio.sleep(HEARTBEAT_SECONDS)

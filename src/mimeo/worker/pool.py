@@ -15,14 +15,16 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from mimeo.core.clock import utc_now
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
-from mimeo.core.protocol import Offer, WarmSlot, WarmTarget
+from mimeo.core.protocol import InstanceReport, Offer, WarmSlot, WarmTarget
 from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.archive import SCHEMA_PATH, unpack
 from mimeo.runtime.cog_config import CogConfig
@@ -49,6 +51,7 @@ class Instance:
     last_used: float = field(default_factory=time.monotonic)
     kept_warm_for: str | None = None
     """The deployment whose ``min_instances`` this instance counts toward: not stopped idle."""
+    since: datetime = field(default_factory=utc_now)
     server: CogInstance | None = None
     schema: dict[str, Any] = field(default_factory=dict)
     predict_timeout: float = 0.0
@@ -72,6 +75,16 @@ class Instance:
     @property
     def evictable(self) -> bool:
         return self.ready and self.active == 0 and self.kept_warm_for is None
+
+    def report(self) -> InstanceReport:
+        state = "starting" if not self.ready else "busy" if self.active else "idle"
+        return InstanceReport(
+            version=self.version,
+            hardware=self.hardware,
+            state=state,
+            since=self.since,
+            deployment=self.kept_warm_for,
+        )
 
     @property
     def iterator_output(self) -> bool:

@@ -11,12 +11,12 @@ from mimeo.api.http.deps import ContextDep, WorkerDep
 from mimeo.api.services.worker_protocol import (
     apply_report,
     claim_job,
+    heartbeat,
     read_blob,
     store_output,
     version_archive,
-    warm_targets,
 )
-from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer, WarmTarget
+from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer, WarmTarget, WorkerStatus
 
 router = APIRouter(
     prefix="/internal/v1", tags=["internal"], dependencies=[WorkerDep], include_in_schema=False
@@ -57,6 +57,7 @@ async def output(
     return {"ref": ref}
 
 
-@router.get("/deployments/warm")
-async def warm(context: ContextDep) -> list[WarmTarget]:
-    return await warm_targets(context)
+@router.post("/workers/heartbeat")
+async def worker_heartbeat(body: WorkerStatus, context: ContextDep) -> list[WarmTarget]:
+    """The worker's place in the fleet registry; the answer is its share of warm instances."""
+    return await heartbeat(context, body)

@@ -1,6 +1,8 @@
-"""The API's sweeper: predictions whose worker vanished are retried or failed, never stuck;
-predictions past their ``Cancel-After`` deadline are canceled. The queue announces what each
-sweep changed, so waiters, streams and workers hear of it as of any other change."""
+"""The API's sweeper, on every API node: predictions whose worker vanished are retried or
+failed, never stuck; predictions past their ``Cancel-After`` deadline are canceled; workers not
+heard from leave the fleet registry (their predictions' leases expire on their own and are
+recovered here). Every write is guarded, so nodes sweeping at once do each change once. The
+queue announces what a sweep changed, as it does any other change."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ import asyncio
 import structlog
 
 from mimeo.api.context import AppContext
+from mimeo.core.clock import utc_now
+from mimeo.core.fleet import SILENT_WORKER_SECONDS
 
 log = structlog.get_logger()
 SWEEP_INTERVAL_SECONDS = 2.0
 
 
 async def sweep_once(context: AppContext) -> int:
+    for worker_id in await context.store.workers.drop_silent(utc_now(), SILENT_WORKER_SECONDS):
+        log.warning("worker.dropped", worker_id=worker_id, silent_for=SILENT_WORKER_SECONDS)
     changed = await context.queue.requeue_expired()
     for prediction in changed:
         log.warning(

@@ -11,7 +11,9 @@ from collections.abc import Awaitable, Callable
 
 from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
+from mimeo.core.clock import utc_now
 from mimeo.core.errors import LeaseLost
+from mimeo.core.fleet import share_warm_targets
 from mimeo.core.protocol import (
     Finished,
     HandBack,
@@ -21,6 +23,7 @@ from mimeo.core.protocol import (
     Report,
     ReportAnswer,
     WarmTarget,
+    WorkerStatus,
 )
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import UNCHANGED
@@ -126,9 +129,12 @@ async def store_output(
     return blob_ref(key)
 
 
-async def warm_targets(context: AppContext) -> list[WarmTarget]:
-    """Every deployment with ``min_instances`` above zero, whichever account owns it."""
-    return [
+async def heartbeat(context: AppContext, status: WorkerStatus) -> list[WarmTarget]:
+    """Record the worker in the fleet registry; answer its share of the deployments' warm
+    instances, so ``min_instances`` holds across the whole fleet."""
+    registry = context.store.workers
+    await registry.heard(status, utc_now())
+    targets = [
         WarmTarget(
             deployment=d.full_name,
             version=d.version,
@@ -138,3 +144,5 @@ async def warm_targets(context: AppContext) -> list[WarmTarget]:
         )
         for d in await context.store.deployments.list_warm()
     ]
+    fleet = [worker.status for worker in await registry.live()]
+    return share_warm_targets(targets, fleet).get(status.worker_id, [])
