@@ -7,11 +7,13 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mimeo.api.context import AppContext
 from mimeo.api.http import problems
 from mimeo.api.http.body_limit import BodyLimit
+from mimeo.api.http.request_metrics import RequestMetrics
 from mimeo.api.routes import (
     account,
     admin,
@@ -64,7 +66,9 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.public_url = context.settings.public_url
     problems.install(app)
 
+    app.state.request_metrics = CollectorRegistry(auto_describe=False)
     app.add_middleware(BodyLimit, max_bytes=context.settings.max_upload_bytes)
+    app.add_middleware(RequestMetrics, registry=app.state.request_metrics)
     app.add_middleware(DoubleV1Alias)
 
     @app.get("/health", include_in_schema=False)

@@ -136,3 +136,6 @@ class WorkerStatus(BaseModel):
     gpus: int
     max_instances: int
     instances: list[InstanceReport] = Field(default_factory=list)
+    cold_starts: int = 0
+    cold_start_seconds: float = 0.0
+    """Instances started since this worker started, and the seconds their setup took."""

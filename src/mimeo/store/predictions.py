@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
-from mimeo.core.records import Prediction
+from mimeo.core.records import Prediction, as_utc
 from mimeo.core.status import TERMINAL
 from mimeo.store.paging import fetch_page
 from mimeo.store.tables import predictions
@@ -18,12 +19,21 @@ from mimeo.store.tables import predictions
 
 @dataclass(frozen=True)
 class ModelLoad:
-    """Predictions of one model on one hardware SKU that are not over yet."""
+    """Predictions of one model on one hardware SKU (and deployment) that are not over yet."""
 
     model: str
     hardware: str
+    deployment: str | None
     queued: int
     running: int
+    oldest_queued_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    model: str
+    status: str
+    count: int
 
 
 class PredictionRepository:
@@ -63,14 +73,25 @@ class PredictionRepository:
             select(
                 predictions.c.model,
                 predictions.c.hardware,
+                predictions.c.deployment,
                 func.count().filter(~leased),
                 func.count().filter(leased),
+                func.min(predictions.c.created_at).filter(~leased),
             )
             .where(predictions.c.status.not_in(list(TERMINAL)))
-            .group_by(predictions.c.model, predictions.c.hardware)
+            .group_by(predictions.c.model, predictions.c.hardware, predictions.c.deployment)
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
-            ModelLoad(model, hardware, queued, running) for model, hardware, queued, running in rows
+            ModelLoad(model, hardware, deployment, queued, running, as_utc(oldest))
+            for model, hardware, deployment, queued, running, oldest in rows
         ]
+
+    async def count_by_status(self) -> list[StatusCount]:
+        query = select(predictions.c.model, predictions.c.status, func.count()).group_by(
+            predictions.c.model, predictions.c.status
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [StatusCount(model, str(status), count) for model, status, count in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
@@ -104,6 +104,16 @@ class DeliveryRepository:
             )
             for row in rows
         ]
+
+    async def backlog(self) -> tuple[int, int]:
+        """Events still to deliver, and events given up on: what an operator alerts on."""
+        pending = deliveries.c.delivered_at.is_(None) & deliveries.c.failed_at.is_(None)
+        query = select(
+            func.count().filter(pending), func.count().filter(deliveries.c.failed_at.is_not(None))
+        )
+        async with self._engine.connect() as conn:
+            waiting, failed = (await conn.execute(query)).one()
+        return int(waiting), int(failed)
 
     async def delivered(self, delivery_id: str, now: datetime) -> None:
         await self._settle(delivery_id, delivered_at=now, last_error=None)

@@ -144,6 +144,8 @@ class Director:
             gpus=len(self.pool.gpus),
             max_instances=self.pool.limits.max_instances,
             instances=[instance.report() for instance in self.pool.instances],
+            cold_starts=self.pool.cold_starts,
+            cold_start_seconds=self.pool.cold_start_seconds,
         )
 
     async def _heartbeat_and_keep_warm(self) -> None:

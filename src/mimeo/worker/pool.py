@@ -111,6 +111,9 @@ class InstancePool:
         self.gpus = tuple(gpus)
         self.skus = offered_skus(self.gpus)
         self.instances: list[Instance] = []
+        self.cold_starts = 0
+        self.cold_start_seconds = 0.0
+        """Since this worker started: what the fleet's metrics add up."""
         self.changed = asyncio.Event()
         """Set whenever capacity may have come free; the claim loop waits on it when full."""
         self._capacity: dict[str, int] = {}
@@ -266,6 +269,8 @@ class InstancePool:
         finally:
             self.changed.set()
         seconds = time.monotonic() - began
+        self.cold_starts += 1
+        self.cold_start_seconds += seconds
         log.info("instance.ready", version=instance.version, port=server.port, setup=seconds)
         return seconds
 
