@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -68,3 +69,15 @@ async def test_opening_a_migrated_database_again_keeps_its_data(
         assert await reopened.accounts.by_username("alice") is not None
     finally:
         await reopened.close()
+
+
+async def test_nodes_opening_a_new_database_together_all_come_up(new_database_url: str) -> None:
+    """API nodes of a new cluster start at once: the migration runs once, the others wait."""
+    head = ScriptDirectory.from_config(alembic_config(new_database_url)).get_current_head()
+
+    opened = await asyncio.gather(*(Store.open(new_database_url) for _ in range(3)))
+
+    for store in opened:
+        async with store.engine.connect() as conn:
+            assert await conn.run_sync(current_revision) == head
+        await store.close()

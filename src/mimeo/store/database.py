@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -66,6 +66,11 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x6D696D656F
+"""The PostgreSQL advisory lock API nodes take while migrating: nodes that start together on
+a new database upgrade it one after the other instead of racing on the same tables."""
+
+
 async def migrate(engine: AsyncEngine) -> None:
     """Upgrade to head on an existing engine: one code path for serve, tests and the CLI."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -75,4 +80,6 @@ async def migrate(engine: AsyncEngine) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
         await connection.run_sync(_upgrade)
