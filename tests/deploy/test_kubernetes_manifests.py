@@ -25,6 +25,7 @@ from mimeo.api.app import create_app
 from mimeo.cli.app import app as cli
 from mimeo.cli.platform import platform
 from mimeo.core.hardware import CPU, is_known
+from mimeo.core.worker_limits import DRAIN_TIMEOUT_SECONDS
 from mimeo.settings import Settings
 from tests.deploy.custom_resources import PROMETHEUS_TRIGGER_METADATA, SCHEMAS
 from tests.deploy.manifests import (
@@ -80,8 +81,7 @@ CPU_POOLS = [pool for pool in pools() if pool.sku.sku == CPU]
 
 def drain_timeout_seconds(worker: Document) -> float:
     value = env_value(only_container(worker), "MIMEO_DRAIN_TIMEOUT_SECONDS")
-    default: float = Settings.model_fields["drain_timeout_seconds"].default
-    return default if value is None else float(value)
+    return DRAIN_TIMEOUT_SECONDS if value is None else float(value)
 
 
 def variables_mimeo_reads() -> set[str]:
