@@ -60,6 +60,7 @@ STOP_MARGIN_SECONDS = 5
 """What a worker needs after its drain: stop its model instances, say goodbye to the API."""
 
 SCRAPER_TOKEN = "scraper-token"
+"""The worker token of the in-process API node whose ``/metrics`` the tests scrape."""
 
 DEFAULT_GRACE_SECONDS = 30
 """Kubernetes' ``terminationGracePeriodSeconds`` when a pod does not set one."""
@@ -112,7 +113,7 @@ def test_every_custom_resource_has_the_shape_its_crd_accepts(document: Document)
 
 
 @pytest.mark.parametrize("scaled_object", SCALED_OBJECTS, ids=str)
-def test_every_prometheus_trigger_gives_the_scaler_what_it_reads(scaled_object: Document) -> None:
+def test_every_trigger_is_a_prometheus_query_the_scaler_can_read(scaled_object: Document) -> None:
     for trigger in scaled_object.spec["triggers"]:
         assert trigger["type"] == "prometheus"
         jsonschema.Draft202012Validator(PROMETHEUS_TRIGGER_METADATA).validate(trigger["metadata"])
