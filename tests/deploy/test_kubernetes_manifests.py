@@ -274,10 +274,14 @@ async def test_scaling_queries_name_only_metrics_mimeo_exports(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("scaled_object", SCALED_OBJECTS, ids=str)
-def test_scaling_queries_count_each_model_once_across_api_replicas(scaled_object: Document) -> None:
-    """Every API node reports the same fleet-wide numbers: a sum over replicas would multiply."""
+def test_scaling_queries_count_each_series_once_across_api_replicas(
+    scaled_object: Document,
+) -> None:
+    """Every API node reports the same fleet-wide series, told apart only by the target labels
+    Prometheus adds (``instance``, ``pod``): a plain sum would count each once per replica, and
+    a ``max by`` some of mimeo's labels would merge the series that differ in the others."""
     for query in prometheus_queries(scaled_object):
-        once = re.findall(r"max by \(model\) \(mimeo_\w+\{[^}]*\}\)", query)
+        once = re.findall(r"max without \(instance, pod\) \(mimeo_\w+\{[^}]*\}\)", query)
         assert len(once) == len(SELECTOR.findall(query))
 
 
