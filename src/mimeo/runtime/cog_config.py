@@ -6,9 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mimeo.core.errors import InvalidRequest
+from mimeo.runtime.model_environment import parse_environment
 
 
 class _CogYamlLoader(yaml.SafeLoader):
@@ -55,9 +63,31 @@ class CogConfig(BaseModel):
 
     build: BuildConfig = Field(default_factory=BuildConfig)
     predict: str | None = None
+    run: str | None = None
+    """The new-style name for ``predict`` (``run.py:Runner``); read into ``predict``."""
     train: str | None = None
     image: str | None = None
     concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
+    environment: list[str] = Field(default_factory=list)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_as_cog_accepts_it(cls, entries: list[str]) -> list[str]:
+        parse_environment(entries)
+        return entries
+
+    @model_validator(mode="after")
+    def _run_is_predict(self) -> CogConfig:
+        """Cog's parser treats ``run:`` as ``predict:`` and refuses a file that sets both."""
+        if self.run and self.predict:
+            raise ValueError("only one of run or predict can be set")
+        if self.run:
+            self.predict = self.run
+        return self
+
+    @property
+    def environment_variables(self) -> dict[str, str]:
+        return parse_environment(self.environment)
 
     @classmethod
     def load(cls, model_dir: Path) -> CogConfig:
@@ -66,10 +96,12 @@ class CogConfig(BaseModel):
             raise InvalidRequest(f"{model_dir} has no cog.yaml")
         try:
             config = cls.model_validate(parse_cog_yaml(path.read_text()))
-        except (yaml.YAMLError, ValidationError) as error:
+        except yaml.YAMLError as error:
             raise InvalidRequest(f"{path} is not a valid cog.yaml: {error}") from error
+        except ValidationError as error:
+            raise InvalidRequest(f"{path} is not a valid cog.yaml: {_problems(error)}") from error
         if not config.predict:
-            raise InvalidRequest(f"{path} has no 'predict:' entry (like predict.py:Predictor)")
+            raise InvalidRequest(f"{path} has no 'run:' or 'predict:' entry (like run.py:Runner)")
         return config
 
     def requirements(self, model_dir: Path) -> list[str]:
@@ -84,3 +116,13 @@ class CogConfig(BaseModel):
                 if line:
                     lines.append(line)
         return lines
+
+
+def _problems(error: ValidationError) -> str:
+    """Each problem as ``field: message``, on one line, without pydantic's links."""
+    return "; ".join(
+        ".".join(str(part) for part in problem["loc"]) + ": " + problem["msg"]
+        if problem["loc"]
+        else problem["msg"]
+        for problem in error.errors(include_url=False)
+    )

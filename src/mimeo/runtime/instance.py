@@ -5,6 +5,9 @@ all of it when mimeo exits, however it exits: a killed worker or server leaves n
 behind.
 
 The venv's ``bin`` goes first on ``PATH`` because coglet spawns its worker as ``python`` from PATH.
+cog.yaml's ``environment:`` is what Cog bakes into the image, so it is set here for every way an
+instance starts (worker, ``mimeo predict``); it overrides the host's variables and mimeo's
+defaults (thread counts), and cannot touch what the platform sets, as Cog reserves those names.
 Predictions are sent with ``Accept: text/event-stream`` so output and logs arrive as deltas while
 the model runs. coglet answers 409 for a moment after each prediction while it
 frees the slot: that is retried, never reported as a failure.
@@ -25,6 +28,7 @@ from typing import Any
 import httpx
 
 from mimeo.core.errors import MimeoError
+from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
 from mimeo.runtime.environment import Environment
 
@@ -90,6 +94,7 @@ class CogInstance:
         env = {
             **os.environ,
             **self.extra_env,
+            **CogConfig.load(self.model_dir).environment_variables,
             "PORT": str(self.port),
             "COG_PREDICT_TYPE_STUB": self.predict_ref,
             "PATH": f"{self.environment.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
