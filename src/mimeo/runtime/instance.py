@@ -159,14 +159,9 @@ class CogInstance:
         raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
 
     async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
-        """Run one prediction and yield coglet's events as they arrive, ending with Completed.
-
-        A null input is sent as omitted, so the predictor gets its default: coglet checks input
-        with plain JSON Schema, which knows no OpenAPI ``nullable`` and would reject it.
-        """
+        """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
         assert self._client is not None
-        given = {name: value for name, value in payload.items() if value is not None}
-        body = {"id": prediction_id, "input": given}
+        body = {"id": prediction_id, "input": payload}
         loop = asyncio.get_running_loop()
         give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
         while True:
