@@ -98,6 +98,21 @@ def test_an_unquoted_python_version_with_a_trailing_zero_keeps_it(model_dir: Mod
     assert config.build.python_version == "3.10"
 
 
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        ("3", "must include major and minor version"),
+        ("three.twelve", "must include major and minor version"),
+        ("3.9", "minimum supported Python version is 3.10"),
+    ],
+)
+def test_a_python_version_cog_refuses_is_rejected(
+    model_dir: ModelDir, version: str, reason: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=reason):
+        CogConfig.load(model_dir(f"build:\n  python_version: '{version}'\npredict: p.py:P\n"))
+
+
 def test_unknown_keys_are_kept_but_do_not_fail(model_dir: ModelDir) -> None:
     config = CogConfig.load(model_dir("predict: p.py:P\nsomething_new:\n  - A=1\n"))
 

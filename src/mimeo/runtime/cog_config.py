@@ -18,6 +18,8 @@ from pydantic import (
 from mimeo.core.errors import InvalidRequest
 from mimeo.runtime.model_environment import parse_environment
 
+MINIMUM_PYTHON = (3, 10)
+
 
 class _CogYamlLoader(yaml.SafeLoader):
     """Floats stay text, as Cog's Go parser keeps them: ``python_version: 3.10`` is "3.10"."""
@@ -49,7 +51,18 @@ class BuildConfig(BaseModel):
     @field_validator("python_version", mode="before")
     @classmethod
     def _version_as_text(cls, value: Any) -> str:
-        return str(value)
+        return str(value).strip()
+
+    @field_validator("python_version")
+    @classmethod
+    def _version_cog_supports(cls, version: str) -> str:
+        """Cog's rule: major and minor numbers, and no older than its oldest Python."""
+        parts = version.split(".", 2)
+        if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+            raise ValueError("must include major and minor version (e.g., '3.11')")
+        if (int(parts[0]), int(parts[1])) < MINIMUM_PYTHON:
+            raise ValueError("minimum supported Python version is {}.{}".format(*MINIMUM_PYTHON))
+        return version
 
 
 class ConcurrencyConfig(BaseModel):
