@@ -1,17 +1,21 @@
 """Schema details Cog's build writes, checked on the version mimeo stores: ``x-cog-accept`` on
-file inputs that name accepted types, and a TypedDict output as an object with its fields. The
-output itself equals the bare Cog server's. The fixture is tests/fixtures/schema-details.
+file inputs that name accepted types (and ``accept`` on any other input fails the push, as it
+fails ``cog build``), and a TypedDict output as an object with its fields. The output itself
+equals the bare Cog server's. The fixture is tests/fixtures/schema-details.
 """
 
 from __future__ import annotations
 
 import base64
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 import replicate
 
-from tests.compat.conftest import BareCog, Push
+from tests.compat.conftest import BareCog, Push, attempt_push
+from tests.conftest import FIXTURES, MimeoServer
 
 pytestmark = pytest.mark.slow
 
@@ -61,3 +65,19 @@ def test_a_typed_dict_output_equals_the_bare_cog_server(
 
     assert through_mimeo == bare_cog.output("schema-details", payload)
     assert through_mimeo == {"name": "alice", "count": 16}
+
+
+def test_accept_on_an_input_that_is_not_a_file_fails_the_push(
+    mimeo_server: MimeoServer, tmp_path: Path
+) -> None:
+    model = tmp_path / "accept-on-str"
+    shutil.copytree(FIXTURES / "schema-details", model)
+    source = (model / "predict.py").read_text()
+    (model / "predict.py").write_text(
+        source.replace('default="alice"', 'default="alice", accept="text/plain"')
+    )
+
+    pushed = attempt_push(mimeo_server, model, "fixtures/accept-on-str")
+
+    assert pushed.returncode != 0
+    assert "ValueError: input label: accept is only valid on Path or File inputs" in pushed.stderr
