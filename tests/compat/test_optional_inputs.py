@@ -35,7 +35,7 @@ def version(push_fixture: Push) -> str:
 def test_what_the_model_receives_equals_the_bare_cog_server(
     client: replicate.Client, version: str, bare_cog: BareCog, payload: dict[str, Any]
 ) -> None:
-    through_mimeo = client.run(f"fixtures/optional-inputs:{version}", input=payload)
+    through_mimeo: Any = client.run(f"fixtures/optional-inputs:{version}", input=payload)
 
     assert json.loads(through_mimeo) == json.loads(bare_cog.output("optional-inputs", payload))
 
@@ -43,7 +43,7 @@ def test_what_the_model_receives_equals_the_bare_cog_server(
 def test_an_optional_input_without_a_default_is_none_when_left_out(
     client: replicate.Client, version: str
 ) -> None:
-    output = client.run(f"fixtures/optional-inputs:{version}", input={})
+    output: Any = client.run(f"fixtures/optional-inputs:{version}", input={})
 
     assert json.loads(output) == {"bare": None, "note": None, "either": None}
 

@@ -157,7 +157,8 @@ def test_null_is_rejected_for_a_union_input() -> None:
 
 
 def test_null_is_accepted_where_the_schema_gives_no_type() -> None:
-    schema = {"components": {"schemas": {"Input": {"properties": {"anything": {}}}}}}
+    untyped: dict[str, Any] = {"properties": {"anything": {}}}
+    schema = {"components": {"schemas": {"Input": untyped}}}
 
     assert validate_input(schema, {"anything": None}) == {"anything": None}
 
