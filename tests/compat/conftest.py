@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
 from mimeo.runtime.prepare import prepare
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, MimeoServer
 
 AT_CAPACITY_RETRY_SECONDS = 0.05
 AT_CAPACITY_MAX_WAIT_SECONDS = 10.0
@@ -34,17 +36,19 @@ class BareCog:
         self._runner = asyncio.Runner()
         self._instances: dict[str, CogInstance] = {}
 
-    def predict(self, fixture: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """The whole prediction object the Cog server answers with."""
+    def answer(self, fixture: str, payload: dict[str, Any]) -> httpx.Response:
+        """The Cog server's HTTP answer to one prediction, a 422 included."""
         url = f"http://127.0.0.1:{self._instance(fixture).port}/predictions"
         give_up = time.monotonic() + AT_CAPACITY_MAX_WAIT_SECONDS
         while True:
             answer = httpx.post(url, json={"input": payload}, timeout=60)
             if answer.status_code != 409 or time.monotonic() > give_up:
-                break
+                return answer
             time.sleep(AT_CAPACITY_RETRY_SECONDS)  # coglet frees its slot just after answering
-        answer.raise_for_status()
-        body: dict[str, Any] = answer.json()
+
+    def predict(self, fixture: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The whole prediction object the Cog server answers with."""
+        body: dict[str, Any] = self.answer(fixture, payload).raise_for_status().json()
         return body
 
     def output(self, fixture: str, payload: dict[str, Any]) -> Any:
@@ -86,3 +90,15 @@ def bare_cog(env_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 Push = Callable[[str], str]
+
+
+def attempt_push(server: MimeoServer, model: Path, name: str) -> subprocess.CompletedProcess[str]:
+    """``mimeo push`` as a user runs it, for a push that may fail: its exit code and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "mimeo", "push", str(model), "--model", name],
+        env={**server.env, "MIMEO_SERVER": server.url, "MIMEO_API_TOKEN": server.token},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

@@ -98,10 +98,66 @@ def test_an_unquoted_python_version_with_a_trailing_zero_keeps_it(model_dir: Mod
     assert config.build.python_version == "3.10"
 
 
-def test_unknown_keys_are_kept_but_do_not_fail(model_dir: ModelDir) -> None:
-    config = CogConfig.load(model_dir("predict: p.py:P\nenvironment:\n  - A=1\n"))
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        ("3", "must include major and minor version"),
+        ("three.twelve", "must include major and minor version"),
+        ("3.9", "minimum supported Python version is 3.10"),
+    ],
+)
+def test_a_python_version_cog_refuses_is_rejected(
+    model_dir: ModelDir, version: str, reason: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=reason):
+        CogConfig.load(model_dir(f"build:\n  python_version: '{version}'\npredict: p.py:P\n"))
 
-    assert config.model_extra == {"environment": ["A=1"]}
+
+def test_unknown_keys_are_kept_but_do_not_fail(model_dir: ModelDir) -> None:
+    config = CogConfig.load(model_dir("predict: p.py:P\nsomething_new:\n  - A=1\n"))
+
+    assert config.model_extra == {"something_new": ["A=1"]}
+
+
+def test_run_names_the_predictor_as_predict_does(model_dir: ModelDir) -> None:
+    config = CogConfig.load(model_dir("run: run.py:Runner\n"))
+
+    assert config.predict == "run.py:Runner"
+
+
+def test_run_and_predict_together_are_rejected(model_dir: ModelDir) -> None:
+    with pytest.raises(InvalidRequest, match="only one of run or predict can be set"):
+        CogConfig.load(model_dir("run: run.py:Runner\npredict: predict.py:Predictor\n"))
+
+
+def test_environment_entries_become_variables(model_dir: ModelDir) -> None:
+    config = CogConfig.load(
+        model_dir("predict: p.py:P\nenvironment:\n  - NAME=michael\n  - EQ=a=b\n  - EMPTY=\n")
+    )
+
+    assert config.environment_variables == {"NAME": "michael", "EQ": "a=b", "EMPTY": ""}
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ("NAME", "not in the KEY=VALUE format"),
+        ("=value", "not in the KEY=VALUE format"),
+        ("PATH=/opt/bin", "reserved for internal use"),
+        ("CUDA_VISIBLE_DEVICES=0", "reserved for internal use"),
+        ("REPLICATE_API_TOKEN=r8", "reserved for internal use"),
+    ],
+)
+def test_environment_entries_cog_refuses_are_rejected(
+    model_dir: ModelDir, entry: str, reason: str
+) -> None:
+    with pytest.raises(InvalidRequest, match=reason):
+        CogConfig.load(model_dir(f"predict: p.py:P\nenvironment:\n  - {entry}\n"))
+
+
+def test_an_environment_variable_given_twice_is_rejected(model_dir: ModelDir) -> None:
+    with pytest.raises(InvalidRequest, match="already defined"):
+        CogConfig.load(model_dir("predict: p.py:P\nenvironment:\n  - A=1\n  - A=2\n"))
 
 
 def test_a_directory_without_cog_yaml_is_rejected(tmp_path: Path) -> None:
@@ -110,12 +166,12 @@ def test_a_directory_without_cog_yaml_is_rejected(tmp_path: Path) -> None:
 
 
 def test_a_cog_yaml_without_predict_is_rejected(model_dir: ModelDir) -> None:
-    with pytest.raises(InvalidRequest, match="has no 'predict:' entry"):
+    with pytest.raises(InvalidRequest, match="has no 'run:' or 'predict:' entry"):
         CogConfig.load(model_dir("build:\n  python_version: '3.12'\n"))
 
 
 def test_an_empty_cog_yaml_is_rejected(model_dir: ModelDir) -> None:
-    with pytest.raises(InvalidRequest, match="has no 'predict:' entry"):
+    with pytest.raises(InvalidRequest, match="has no 'run:' or 'predict:' entry"):
         CogConfig.load(model_dir(""))
 
 

@@ -31,10 +31,13 @@ def fact(name: str, schema: JSON, **facts: Any) -> JSON:
         "regex": None,
         "choices": None,
         "deprecated": None,
+        "accept": None,
+        "declares_default": "default" in facts,
     }
     return {**base, **facts}
 
 
+SECRET = {"type": "string", "format": "password", "writeOnly": True, "x-cog-secret": True}
 FACTS: JSON = {
     "inputs": [
         fact("prompt", {"type": "string"}, description="What to draw"),
@@ -44,11 +47,12 @@ FACTS: JSON = {
         fact("size", {"type": "integer"}, default=2, choices=[1, 2, 4]),
         fact("code", {"type": "string"}, default="a1", regex="^[a-z]+[0-9]*$"),
         fact("name", {"type": "string"}, default="mimeo", min_length=2, max_length=8),
-        fact("seed", {"type": "integer"}, optional=True),
-        fact(
-            "api_key", {"type": "string", "format": "password", "x-cog-secret": True}, secret=True
-        ),
+        fact("seed", {"type": "integer"}, optional=True, default=None),
+        fact("note", {"type": "string"}, optional=True),
+        fact("api_key", SECRET, secret=True, default=None),
         fact("old", {"type": "boolean"}, default=False, deprecated=True),
+        fact("image", {"type": "string", "format": "uri"}, default=None, accept="image/*"),
+        fact("either", {"anyOf": [{"type": "string"}, {"type": "number"}]}, default="a"),
     ],
     "output": {"type": "array", "items": {"type": "string"}, "x-cog-array-type": "iterator"},
 }
@@ -86,7 +90,7 @@ def test_a_property_carries_its_type_and_description(properties: JSON) -> None:
 
 
 def test_only_inputs_without_a_default_are_required(schema: JSON) -> None:
-    assert schema["components"]["schemas"]["Input"]["required"] == ["prompt"]
+    assert schema["components"]["schemas"]["Input"]["required"] == ["prompt", "image"]
 
 
 def test_required_is_absent_when_every_input_has_a_default() -> None:
@@ -95,17 +99,65 @@ def test_required_is_absent_when_every_input_has_a_default() -> None:
     assert "required" not in schema["components"]["schemas"]["Input"]
 
 
-def test_a_secret_without_a_default_is_not_required(schema: JSON) -> None:
+def test_a_secret_with_a_none_default_is_optional_and_nullable(
+    schema: JSON, properties: JSON
+) -> None:
     assert "api_key" not in schema["components"]["schemas"]["Input"]["required"]
+    assert (properties["api_key"]["nullable"], properties["api_key"]["default"]) == (True, None)
+
+
+def test_a_secret_without_a_default_is_required() -> None:
+    schema = build_schema({"inputs": [fact("key", SECRET, secret=True)], "output": {}})
+
+    assert schema["components"]["schemas"]["Input"]["required"] == ["key"]
+
+
+def test_a_none_default_on_a_required_type_is_no_default(properties: JSON) -> None:
+    assert "default" not in properties["image"]
+    assert "nullable" not in properties["image"]
 
 
 def test_a_default_is_published(properties: JSON) -> None:
     assert properties["num_steps"]["default"] == 20
 
 
-def test_an_optional_input_is_nullable_with_a_null_default(properties: JSON) -> None:
+def test_an_optional_input_with_a_none_default_is_nullable_with_a_null_default(
+    properties: JSON,
+) -> None:
     assert properties["seed"]["nullable"] is True
     assert properties["seed"]["default"] is None
+
+
+def test_an_optional_input_that_names_no_default_has_no_default_key(
+    schema: JSON, properties: JSON
+) -> None:
+    assert properties["note"]["nullable"] is True
+    assert "default" not in properties["note"]
+    assert "note" not in schema["components"]["schemas"]["Input"]["required"]
+
+
+def test_a_file_input_with_accept_carries_x_cog_accept(properties: JSON) -> None:
+    assert properties["image"]["x-cog-accept"] == "image/*"
+    assert "x-cog-accept" not in properties["prompt"]
+
+
+def test_a_nullable_union_marks_every_variant_nullable() -> None:
+    variants = {"anyOf": [{"type": "string"}, {"type": "number"}], "nullable": True}
+    schema = build_schema(
+        {"inputs": [fact("v", variants, optional=True, default=None)], "output": {}}
+    )
+
+    assert schema["components"]["schemas"]["Input"]["properties"]["v"]["anyOf"] == [
+        {"type": "string", "nullable": True},
+        {"type": "number", "nullable": True},
+    ]
+
+
+def test_a_union_without_a_default_is_required_even_when_nullable() -> None:
+    variants = {"anyOf": [{"type": "string"}, {"type": "number"}], "nullable": True}
+    schema = build_schema({"inputs": [fact("v", variants, optional=True)], "output": {}})
+
+    assert schema["components"]["schemas"]["Input"]["required"] == ["v"]
 
 
 def test_ge_and_le_become_minimum_and_maximum(properties: JSON) -> None:
@@ -162,12 +214,12 @@ def test_dumps_writes_json_that_reads_back_the_same(schema: JSON) -> None:
 
 def test_the_generated_schema_rejects_a_value_outside_the_choices(schema: JSON) -> None:
     with pytest.raises(InvalidInput) as raised:
-        validate_input(schema, {"prompt": "a cat", "color": "blue"})
+        validate_input(schema, {"prompt": "a cat", "image": "data:,x", "color": "blue"})
 
     assert [e.field for e in raised.value.errors] == ["color"]
 
 
 def test_the_generated_schema_accepts_an_input_within_every_rule(schema: JSON) -> None:
-    payload = {"prompt": "a cat", "num_steps": 50, "size": 4, "code": "abc", "seed": None}
+    payload = {"prompt": "a cat", "num_steps": 50, "size": 4, "code": "abc", "image": "data:,x"}
 
     assert validate_input(schema, payload) == payload

@@ -141,14 +141,26 @@ def test_an_integer_is_accepted_as_a_number() -> None:
 
 
 def test_null_is_rejected_where_the_input_is_not_nullable() -> None:
-    assert field_errors({"prompt": None}) == [FieldError("prompt", "must not be null")]
+    assert field_errors({"prompt": None}) == [FieldError("prompt", "must be a string, not null")]
 
 
-def test_null_is_accepted_where_the_input_is_nullable() -> None:
-    assert validate_input(SCHEMA, {"prompt": "hi", "maybe": None}) == {
-        "prompt": "hi",
-        "maybe": None,
-    }
+def test_null_is_rejected_even_where_the_input_is_nullable_as_cog_rejects_it() -> None:
+    assert field_errors({"prompt": "hi", "maybe": None}) == [
+        FieldError("maybe", "must not be null: leave it out to get its default")
+    ]
+
+
+def test_null_is_rejected_for_a_union_input() -> None:
+    assert field_errors({"prompt": "hi", "either": None}) == [
+        FieldError("either", "matches none of the allowed types")
+    ]
+
+
+def test_null_is_accepted_where_the_schema_gives_no_type() -> None:
+    untyped: dict[str, Any] = {"properties": {"anything": {}}}
+    schema = {"components": {"schemas": {"Input": untyped}}}
+
+    assert validate_input(schema, {"anything": None}) == {"anything": None}
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,12 @@
 
 The rules are the subset of JSON Schema that Cog's generated ``Input`` component uses (type,
 ``format: uri``, enums behind ``allOf: [$ref]``, minimum/maximum, min/max length, pattern,
-nullable, required). Unknown fields are dropped, as coglet drops them. Every bad field is
-reported, not just the first, so a user fixes their call in one go.
+required). Unknown fields are dropped, as coglet drops them. Every bad field is reported, not
+just the first, so a user fixes their call in one go.
+
+``nullable`` admits no explicit null: coglet checks input with plain JSON Schema, which does not
+know that OpenAPI keyword, so Cog refuses ``{"note": null}`` for an ``Optional[str]`` and a model
+only ever sees None by the input being left out. mimeo refuses it the same way, before queueing.
 """
 
 from __future__ import annotations
@@ -62,10 +66,8 @@ def _resolve(schema: JSONSchema, components: Mapping[str, JSONSchema]) -> dict[s
 
 
 def _check(schema: JSONSchema, value: Any, components: Mapping[str, JSONSchema]) -> Any:
-    if value is None:
-        if schema.get("nullable"):
-            return None
-        raise _Invalid("must not be null")
+    if value is None and schema.get("nullable"):
+        raise _Invalid("must not be null: leave it out to get its default")
     if "anyOf" in schema:
         for variant in schema["anyOf"]:
             try:

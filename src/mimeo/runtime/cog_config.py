@@ -6,9 +6,19 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mimeo.core.errors import InvalidRequest
+from mimeo.runtime.model_environment import parse_environment
+
+MINIMUM_PYTHON = (3, 10)
 
 
 class _CogYamlLoader(yaml.SafeLoader):
@@ -41,7 +51,18 @@ class BuildConfig(BaseModel):
     @field_validator("python_version", mode="before")
     @classmethod
     def _version_as_text(cls, value: Any) -> str:
-        return str(value)
+        return str(value).strip()
+
+    @field_validator("python_version")
+    @classmethod
+    def _version_cog_supports(cls, version: str) -> str:
+        """Cog's rule: major and minor numbers, and no older than its oldest Python."""
+        parts = version.split(".", 2)
+        if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+            raise ValueError("must include major and minor version (e.g., '3.11')")
+        if (int(parts[0]), int(parts[1])) < MINIMUM_PYTHON:
+            raise ValueError("minimum supported Python version is {}.{}".format(*MINIMUM_PYTHON))
+        return version
 
 
 class ConcurrencyConfig(BaseModel):
@@ -55,9 +76,31 @@ class CogConfig(BaseModel):
 
     build: BuildConfig = Field(default_factory=BuildConfig)
     predict: str | None = None
+    run: str | None = None
+    """The new-style name for ``predict`` (``run.py:Runner``); read into ``predict``."""
     train: str | None = None
     image: str | None = None
     concurrency: ConcurrencyConfig = Field(default_factory=ConcurrencyConfig)
+    environment: list[str] = Field(default_factory=list)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_as_cog_accepts_it(cls, entries: list[str]) -> list[str]:
+        parse_environment(entries)
+        return entries
+
+    @model_validator(mode="after")
+    def _run_is_predict(self) -> CogConfig:
+        """Cog's parser treats ``run:`` as ``predict:`` and refuses a file that sets both."""
+        if self.run and self.predict:
+            raise ValueError("only one of run or predict can be set")
+        if self.run:
+            self.predict = self.run
+        return self
+
+    @property
+    def environment_variables(self) -> dict[str, str]:
+        return parse_environment(self.environment)
 
     @classmethod
     def load(cls, model_dir: Path) -> CogConfig:
@@ -66,10 +109,12 @@ class CogConfig(BaseModel):
             raise InvalidRequest(f"{model_dir} has no cog.yaml")
         try:
             config = cls.model_validate(parse_cog_yaml(path.read_text()))
-        except (yaml.YAMLError, ValidationError) as error:
+        except yaml.YAMLError as error:
             raise InvalidRequest(f"{path} is not a valid cog.yaml: {error}") from error
+        except ValidationError as error:
+            raise InvalidRequest(f"{path} is not a valid cog.yaml: {_problems(error)}") from error
         if not config.predict:
-            raise InvalidRequest(f"{path} has no 'predict:' entry (like predict.py:Predictor)")
+            raise InvalidRequest(f"{path} has no 'run:' or 'predict:' entry (like run.py:Runner)")
         return config
 
     def requirements(self, model_dir: Path) -> list[str]:
@@ -84,3 +129,13 @@ class CogConfig(BaseModel):
                 if line:
                     lines.append(line)
         return lines
+
+
+def _problems(error: ValidationError) -> str:
+    """Each problem as ``field: message``, on one line, without pydantic's links."""
+    return "; ".join(
+        ".".join(str(part) for part in problem["loc"]) + ": " + problem["msg"]
+        if problem["loc"]
+        else problem["msg"]
+        for problem in error.errors(include_url=False)
+    )

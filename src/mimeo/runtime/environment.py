@@ -21,6 +21,7 @@ from pathlib import Path
 
 from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
+from mimeo.runtime.interpreters import find_python
 from mimeo.runtime.model_options import ModelOptions
 from mimeo.runtime.pip_config import PipConfig, read_pip_config
 from mimeo.runtime.system_packages import missing_system_packages
@@ -149,24 +150,21 @@ class EnvironmentBuilder:
         ]
 
     async def _pick_python(self, uv: str, requested: str, report: ProgressCallback) -> str:
-        """The requested Python if this machine has it, else mimeo's own (and say so).
+        """An installed Python of the version cog.yaml names, or the build fails saying so.
 
-        uv must not download an interpreter: machines without internet would hang or fail.
+        Replicate runs a model on the Python it names, and a model can depend on that (syntax,
+        wheels, what it prints of ``sys.version``); running it on another one would break or
+        change it without a word, so there is no fallback. uv must not download an
+        interpreter: machines without internet would hang or fail.
         """
-        process = await asyncio.create_subprocess_exec(
-            uv,
-            "python",
-            "find",
-            requested,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=self._env(),
-        )
-        out, _ = await process.communicate()
-        if process.returncode == 0 and out.strip():
-            return out.decode().strip()
-        report(f"Python {requested} is not installed here; using {self.python}")
-        return self.python
+        found = await find_python(requested, uv, self._env())
+        if found is None:
+            raise BuildFailed(
+                f"cog.yaml asks for Python {requested}, which is not installed on this machine; "
+                f"install it (e.g. `uv python install {requested}`) and try again"
+            )
+        report(f"using Python {requested} at {found}")
+        return found
 
     async def _run(
         self, argv: list[str], report: ProgressCallback, cwd: Path | None = None

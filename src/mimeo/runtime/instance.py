@@ -5,6 +5,9 @@ all of it when mimeo exits, however it exits: a killed worker or server leaves n
 behind.
 
 The venv's ``bin`` goes first on ``PATH`` because coglet spawns its worker as ``python`` from PATH.
+cog.yaml's ``environment:`` is what Cog bakes into the image, so it is set here for every way an
+instance starts (worker, ``mimeo predict``); it overrides the host's variables and mimeo's
+defaults (thread counts), and cannot touch what the platform sets, as Cog reserves those names.
 Predictions are sent with ``Accept: text/event-stream`` so output and logs arrive as deltas while
 the model runs. coglet answers 409 for a moment after each prediction while it
 frees the slot: that is retried, never reported as a failure.
@@ -25,6 +28,7 @@ from typing import Any
 import httpx
 
 from mimeo.core.errors import MimeoError
+from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
 from mimeo.runtime.environment import Environment
 
@@ -90,6 +94,7 @@ class CogInstance:
         env = {
             **os.environ,
             **self.extra_env,
+            **CogConfig.load(self.model_dir).environment_variables,
             "PORT": str(self.port),
             "COG_PREDICT_TYPE_STUB": self.predict_ref,
             "PATH": f"{self.environment.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -154,14 +159,9 @@ class CogInstance:
         raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
 
     async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
-        """Run one prediction and yield coglet's events as they arrive, ending with Completed.
-
-        A null input is sent as omitted, so the predictor gets its default: coglet checks input
-        with plain JSON Schema, which knows no OpenAPI ``nullable`` and would reject it.
-        """
+        """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
         assert self._client is not None
-        given = {name: value for name, value in payload.items() if value is not None}
-        body = {"id": prediction_id, "input": given}
+        body = {"id": prediction_id, "input": payload}
         loop = asyncio.get_running_loop()
         give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
         while True:

@@ -21,7 +21,14 @@ def title(name: str) -> str:
 
 
 def input_property(fact: JSON, order: int, components: JSON) -> tuple[JSON, bool]:
-    """Return the property and whether the input is required."""
+    """Return the property and whether the input is required.
+
+    ``nullable``, ``default`` and ``required`` follow Cog's build independently: an Optional input
+    is nullable; a default of None counts only on a nullable input (``seed: int =
+    Input(default=None)`` stays required, meaning "pick one at run time"), except on a Secret,
+    where it means "no credential"; an Optional input whose source names no default gets no
+    ``default`` key, which is what tells coglet to pass None when it is omitted.
+    """
     name: str = fact["name"]
     prop: JSON = {}
     if fact.get("choices"):
@@ -50,16 +57,23 @@ def input_property(fact: JSON, order: int, components: JSON) -> tuple[JSON, bool
             prop[target] = int(value) if isinstance(value, float) and value.is_integer() else value
     if fact.get("deprecated"):
         prop["deprecated"] = True
+    if fact.get("accept") is not None:
+        prop["x-cog-accept"] = fact["accept"]
 
     default = fact.get("default")
-    if fact.get("optional"):
+    declared = bool(fact.get("declares_default"))
+    nullable = bool(fact.get("optional")) or (
+        bool(fact.get("secret")) and declared and default is None
+    )
+    has_default = declared and (default is not None or nullable)
+    if nullable:
         prop["nullable"] = True
+        for variant in prop.get("anyOf", []):
+            variant["nullable"] = True
+    if has_default:
         prop["default"] = default
-        return prop, False
-    if default is not None:
-        prop["default"] = default
-        return prop, False
-    return prop, not fact.get("secret")
+    union = "anyOf" in prop
+    return prop, not has_default and (union or not fact.get("optional"))
 
 
 def build_schema(facts: JSON) -> JSON:

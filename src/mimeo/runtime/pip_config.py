@@ -3,6 +3,12 @@
 uv reads none of pip's configuration, yet that is where a machine says where its wheels are
 (a local CPU torch, a corporate mirror, a constraints file). Without it uv would resolve torch to
 several GB of CUDA wheels. Environment variables win over files, as they do for pip.
+
+pip merges every index it is given and takes the best match across all of them; uv by default
+stops at the first index that has a package at all, so ``pillow==10.4.0`` fails when an extra
+index holds only other pillows. With several indexes from pip's configuration uv is told to
+resolve as pip does (``--index-strategy unsafe-best-match``), unless ``UV_INDEX_STRATEGY`` says
+otherwise.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ class PipConfig:
     extra_index_urls: tuple[str, ...] = ()
     find_links: tuple[str, ...] = ()
     constraints: tuple[str, ...] = field(default=())
+    index_strategy: str | None = None
+    """``UV_INDEX_STRATEGY`` when set: an operator's explicit choice for uv wins."""
 
     def uv_arguments(self) -> list[str]:
         arguments: list[str] = []
@@ -34,6 +42,8 @@ class PipConfig:
             arguments += ["--index-url", self.index_url]
         for url in self.extra_index_urls:
             arguments += ["--extra-index-url", url]
+        if self.extra_index_urls and self.index_strategy is None:
+            arguments += ["--index-strategy", "unsafe-best-match"]
         for link in self.find_links:
             arguments += ["--find-links", link]
         for constraint in self.constraints:
@@ -44,11 +54,13 @@ class PipConfig:
         return repr(self)
 
 
-def read_pip_config(environ: dict[str, str] | None = None) -> PipConfig:
+def read_pip_config(
+    environ: dict[str, str] | None = None, files: tuple[Path, ...] = CONFIG_FILES
+) -> PipConfig:
     env = dict(os.environ if environ is None else environ)
     parser = configparser.ConfigParser()
     config_file = env.get("PIP_CONFIG_FILE")
-    parser.read([*CONFIG_FILES, *([config_file] if config_file else [])])
+    parser.read([*files, *([config_file] if config_file else [])])
 
     def setting(name: str) -> list[str]:
         raw = env.get(f"PIP_{name.upper().replace('-', '_')}")
@@ -66,6 +78,7 @@ def read_pip_config(environ: dict[str, str] | None = None) -> PipConfig:
         extra_index_urls=tuple(u for u in setting("extra-index-url") if _reachable(u)),
         find_links=tuple(link for link in setting("find-links") if _reachable(link)),
         constraints=existing,
+        index_strategy=env.get("UV_INDEX_STRATEGY"),
     )
 
 
