@@ -48,7 +48,7 @@ async def push_version(
     except (ValueError, yaml.YAMLError) as error:
         raise InvalidRequest(f"the archive's cog.yaml or schema is unreadable: {error}") from error
     if not config.predict:
-        raise InvalidRequest("cog.yaml has no 'predict:' entry")
+        raise InvalidRequest("cog.yaml has no 'run:' or 'predict:' entry")
 
     model = await context.store.catalog.find_model(owner, name)
     if model is None:
