@@ -11,7 +11,7 @@ setup and a prediction may take) lives here and travels with the version's archi
         - gan_face_generate==1.1.1
       hardware:       # what a SKU installs instead of cog.yaml's (or no_deps') requirement
         gpu:          # every GPU SKU; a SKU's own name (gpu-h100) wins over it
-          torch: torch==2.13.0
+          torch: torch===2.13.0
           onnxruntime: onnxruntime-gpu==1.30.0
 
 So one cog.yaml, pinned to CPU builds that run anywhere (and that ``mimeo push`` builds), gets
