@@ -14,9 +14,7 @@ import secrets
 import tempfile
 from typing import List, Optional
 
-import torch
 from cog import BaseRunner, Input, Path
-from diffusers import AutoPipelineForText2Image
 
 WEIGHTS_VARIABLE = "SDXL_TURBO_WEIGHTS"
 FORMATS = {"png": "PNG", "webp": "WEBP", "jpg": "JPEG"}
@@ -44,6 +42,12 @@ def missing_weights(weights: Optional[Path]) -> str:
 class Predictor(BaseRunner):
     def setup(self, weights: Optional[Path] = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the Hub
+        # Imported here rather than at the top: pushing the model imports this module to read
+        # its inputs, and torch plus diffusers take seconds to import.
+        import torch
+        from diffusers import AutoPipelineForText2Image
+
+        self.torch = torch
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.pipeline = None
         directory = weights_directory(str(weights) if weights else None)
@@ -78,7 +82,7 @@ class Predictor(BaseRunner):
         if seed is None:
             seed = secrets.randbelow(2**31)
         print(f"seed: {seed}")
-        generator = torch.Generator(self.device).manual_seed(seed)
+        generator = self.torch.Generator(self.device).manual_seed(seed)
         images = self.pipeline(
             prompt=prompt,
             num_inference_steps=num_inference_steps,
