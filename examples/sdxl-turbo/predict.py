@@ -41,6 +41,12 @@ def missing_weights(weights: Optional[Path]) -> str:
 
 class Predictor(BaseRunner):
     def setup(self, weights: Optional[Path] = None) -> None:
+        self.pipeline = None
+        self.missing = missing_weights(weights)
+        directory = weights_directory(str(weights) if weights else None)
+        if directory is None:  # start at once, without torch: every prediction says why
+            print(f"no SDXL-Turbo weights found: {self.missing}")
+            return
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the Hub
         # Imported here rather than at the top: pushing the model imports this module to read
         # its inputs, and torch plus diffusers take seconds to import.
@@ -49,12 +55,6 @@ class Predictor(BaseRunner):
 
         self.torch = torch
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.pipeline = None
-        directory = weights_directory(str(weights) if weights else None)
-        self.missing = missing_weights(weights)
-        if directory is None:
-            print(f"no SDXL-Turbo weights found: {self.missing}")
-            return
         dtype = torch.float16 if self.device == "cuda" else torch.float32
         self.pipeline = AutoPipelineForText2Image.from_pretrained(
             directory, dtype=dtype, local_files_only=True
