@@ -4,8 +4,8 @@ Environments are keyed by the hash of everything that decides their content (int
 requirements as the hardware installs them, pip configuration), so versions that ask for the
 same packages share one, and a rebuild happens only when the inputs change. A model whose
 mimeo.yaml swaps in CUDA builds on a GPU SKU gets a second environment there; any other model
-has one for every SKU. A ``.complete`` marker written last makes a crashed
-build invisible; a file lock stops two builders racing on the same key.
+has one for every SKU. A ``.complete`` marker written last makes a crashed build invisible; a
+file lock stops two builders racing on the same key.
 """
 
 from __future__ import annotations
