@@ -22,6 +22,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 from harness import ROOT, TOKEN, mimeo_server, push
 from PIL import Image, ImageDraw, ImageFont
@@ -36,6 +37,9 @@ DRIVER = Path(__file__).resolve().parent / "direct_predict.py"
 PICTURE = "@picture"
 TEXT_PICTURE = "@text-picture"
 SPEECH = "@speech"
+KEY_FRAME, LAST_FRAME = "@key-frame", "@last-frame"
+CLIP = "@clip"
+MEDIA_TYPES = {".wav": "audio/wav", ".png": "image/png", ".mp4": "video/mp4"}
 INPUTS: dict[str, dict[str, Any]] = {
     "hello-world": {"text": "bench"},
     "image-filter": {"image": PICTURE, "filter": "grayscale"},
@@ -46,6 +50,8 @@ INPUTS: dict[str, dict[str, Any]] = {
     "piper-tts": {"text": "mimeo runs open models on your own machines."},
     "rapid-ocr": {"image": TEXT_PICTURE},
     "silero-vad": {"audio": SPEECH},
+    "rife-interpolation": {"images": [KEY_FRAME, LAST_FRAME], "fps": 24, "multiplier": 4},
+    "video-upscale": {"video": CLIP, "scale": 2},
 }
 SYNC = {"Prefer": "wait=60"}
 COLUMNS = (
@@ -71,11 +77,31 @@ def pictures(directory: Path) -> dict[str, Path]:
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 48)
     ImageDraw.Draw(text).text((20, 30), "MIMEO OCR", font=font, fill="black")
     text.save(directory / "text-picture.png")
+    for name, x in ((KEY_FRAME, 40), (LAST_FRAME, 120)):
+        frame = Image.new("RGB", (256, 192), "white")
+        ImageDraw.Draw(frame).ellipse((x, 60, x + 64, 124), fill=(200, 40, 40))
+        frame.save(directory / f"{name[1:]}.png")
     return {
         PICTURE: directory / "picture.png",
         TEXT_PICTURE: directory / "text-picture.png",
         SPEECH: speech(directory / "speech.wav"),
+        KEY_FRAME: directory / "key-frame.png",
+        LAST_FRAME: directory / "last-frame.png",
+        CLIP: clip(directory / "clip.mp4"),
     }
+
+
+def clip(path: Path, seconds: int = 2, rate: int = 12, size: tuple[int, int] = (160, 120)) -> Path:
+    """Two seconds of a ball crossing a 160 by 120 frame, H.264 at 12 frames per second."""
+    with av.open(str(path), "w") as video:
+        stream = video.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        for index in range(seconds * rate):
+            frame = Image.new("RGB", size, "white")
+            ImageDraw.Draw(frame).ellipse((index * 5, 40, index * 5 + 40, 80), fill="navy")
+            video.mux(stream.encode(av.VideoFrame.from_image(frame)))
+        video.mux(stream.encode(None))
+    return path
 
 
 def speech(path: Path, rate: int = 16000, repeats: int = 5) -> Path:
@@ -110,10 +136,12 @@ def speech(path: Path, rate: int = 16000, repeats: int = 5) -> Path:
 
 def resolved(inputs: dict[str, Any], files: dict[str, Path], as_uri: bool) -> dict[str, Any]:
     def one(value: Any) -> Any:
+        if isinstance(value, list):
+            return [one(item) for item in value]
         if value not in files:
             return value
         path = files[value]
-        kind = "audio/wav" if path.suffix == ".wav" else "image/png"
+        kind = MEDIA_TYPES[path.suffix]
         return (
             f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
             if as_uri

