@@ -37,7 +37,7 @@ def clip(with_sound: bool = False) -> io.BytesIO:
         for index in range(FRAMES):
             image = Image.new("RGB", SIZE, "white")
             ImageDraw.Draw(image).ellipse((index * 4, 12, index * 4 + 20, 32), fill="blue")
-            video.mux(stream.encode(av.VideoFrame.from_image(image)))
+            video.mux(stream.encode(av.VideoFrame.from_image(image)))  # type: ignore[no-untyped-call]
         video.mux(stream.encode(None))
         if sound is not None:
             tone(video, sound)
@@ -61,7 +61,7 @@ def tone(video: av.container.OutputContainer, sound: av.AudioStream, chunk: int 
 
 def described(data: bytes) -> tuple[int, tuple[int, int], Fraction]:
     """Frame count, size and duration in seconds."""
-    with av.open(io.BytesIO(data)) as video:
+    with av.open(io.BytesIO(data), mode="r") as video:
         stream = video.streams.video[0]
         frames = list(video.decode(stream))
         assert stream.duration is not None
