@@ -11,9 +11,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Update, and_, func, or_, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    Update,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+    update,
+)
 
+from mimeo.core.hardware import SKUS
 from mimeo.core.protocol import Offer
 from mimeo.core.records import Prediction
 from mimeo.core.status import PredictionStatus
@@ -22,31 +39,83 @@ from mimeo.store.tables import deployments, predictions
 UNCAPPED = 2**31 - 1
 """The cap of a prediction whose deployment was deleted while it waited: it still runs."""
 
-# Built once: constructing these terms is most of a claim's cost.
+SKU_NAMES = tuple(sku.sku for sku in SKUS)
+# The literal matches the partial indexes' predicate, so both databases use them.
+QUEUED = and_(
+    predictions.c.status == literal_column("'starting'"), predictions.c.lease_owner.is_(None)
+)
 _IN_FLIGHT = predictions.alias("in_flight")
-_VERSION_LOAD = (
-    select(func.count())
-    .select_from(_IN_FLIGHT)
-    .where(
-        _IN_FLIGHT.c.version == predictions.c.version,
-        _IN_FLIGHT.c.lease_owner.is_not(None),
+_ROW = predictions.alias("queued_row")
+
+
+def _queued_versions() -> CTE:
+    """Every version with a queued prediction, found by hopping along the index (a loose index
+    scan): as many steps as there are versions, however many predictions each one has."""
+    versions = (
+        select(func.min(predictions.c.version).label("version"))
+        .where(QUEUED)
+        .cte("queued_versions", recursive=True)
     )
-    .scalar_subquery()
-)
-_DEPLOYMENT_LOAD = (
-    select(func.count())
-    .select_from(_IN_FLIGHT)
-    .where(
-        _IN_FLIGHT.c.deployment == predictions.c.deployment,
-        _IN_FLIGHT.c.lease_owner.is_not(None),
+    following = (
+        select(func.min(predictions.c.version))
+        .where(QUEUED, predictions.c.version > versions.c.version)
+        .scalar_subquery()
     )
-    .scalar_subquery()
-)
-_DEPLOYMENT_CAP = (
-    select(deployments.c.max_in_flight)
-    .where(deployments.c.owner + "/" + deployments.c.name == predictions.c.deployment)
-    .scalar_subquery()
-)
+    return versions.union_all(select(following).where(versions.c.version.is_not(None)))
+
+
+def _candidates(offer: Offer | None) -> Select[Any, Any]:
+    """(version, hardware) pairs this worker could take: a queued version on hardware it can
+    start, or a version it has a warm slot for."""
+    versions = _queued_versions()
+    startable = list(SKU_NAMES) if offer is None else offer.startable_hardware
+    pairs: list[Select[Any, Any]] = []
+    if startable:
+        hardware = union_all(*(select(literal(sku).label("hardware")) for sku in startable))
+        offered = hardware.subquery("startable")
+        pairs.append(
+            select(versions.c.version, offered.c.hardware)
+            .select_from(versions.join(offered, true()))
+            .where(versions.c.version.is_not(None))
+        )
+    if offer is not None:
+        pairs.extend(
+            select(literal(slot.version).label("version"), literal(slot.hardware).label("hardware"))
+            for slot in offer.warm
+        )
+    assert pairs, "an empty offer claims nothing"
+    return pairs[0] if len(pairs) == 1 else union(*pairs)  # type: ignore[return-value]
+
+
+def _head(version: ColumnElement[str], hardware: ColumnElement[str], now: datetime) -> Select[Any]:
+    """The oldest claimable prediction of one version on one hardware SKU."""
+    deployment_load = (
+        select(func.count())
+        .select_from(_IN_FLIGHT)
+        .where(_IN_FLIGHT.c.deployment == _ROW.c.deployment, _IN_FLIGHT.c.lease_owner.is_not(None))
+        .scalar_subquery()
+    )
+    deployment_cap = (
+        select(deployments.c.max_in_flight)
+        .where(deployments.c.owner + "/" + deployments.c.name == _ROW.c.deployment)
+        .scalar_subquery()
+    )
+    return (
+        select(_ROW.c.id)
+        .where(
+            _ROW.c.status == literal_column("'starting'"),
+            _ROW.c.lease_owner.is_(None),
+            _ROW.c.version == version,
+            _ROW.c.hardware == hardware,
+            or_(_ROW.c.deadline_at.is_(None), _ROW.c.deadline_at > now),
+            or_(
+                _ROW.c.deployment.is_(None),
+                func.coalesce(deployment_cap, UNCAPPED) > deployment_load,
+            ),
+        )
+        .order_by(_ROW.c.created_at, _ROW.c.id)
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True)
@@ -69,41 +138,36 @@ def claim_statement(
     *,
     skip_locked: bool,
 ) -> Update:
-    """Lease the next queued prediction that fits ``offer`` (anything when None)."""
-    conditions = [
-        predictions.c.status == PredictionStatus.STARTING,
-        predictions.c.lease_owner.is_(None),
-        or_(predictions.c.deadline_at.is_(None), predictions.c.deadline_at > now),
-        or_(
-            predictions.c.deployment.is_(None),
-            func.coalesce(_DEPLOYMENT_CAP, UNCAPPED) > _DEPLOYMENT_LOAD,
-        ),
-    ]
-    if offer is not None:
-        conditions.append(
-            or_(
-                predictions.c.hardware.in_(offer.startable_hardware),
-                *(
-                    and_(
-                        predictions.c.version == slot.version,
-                        predictions.c.hardware == slot.hardware,
-                    )
-                    for slot in offer.warm
-                ),
-            )
-        )
-    oldest = (
-        select(predictions.c.id)
-        .where(*conditions)
-        .order_by(_VERSION_LOAD, predictions.c.created_at, predictions.c.id)
-        .limit(1)
-    )
+    """Lease the next queued prediction that fits ``offer`` (anything when None): the heads of
+    the candidate (version, hardware) queues, the least loaded version's first."""
+    candidates = _candidates(offer).subquery("candidates")
+    head = _head(candidates.c.version, candidates.c.hardware, now)
     if skip_locked:
-        oldest = oldest.with_for_update(skip_locked=True, of=predictions)
+        head = head.with_for_update(skip_locked=True, of=_ROW)
+    load = (
+        select(func.count())
+        .select_from(_IN_FLIGHT)
+        .where(_IN_FLIGHT.c.version == candidates.c.version, _IN_FLIGHT.c.lease_owner.is_not(None))
+        .scalar_subquery()
+    )
+    heads = (
+        select(head.scalar_subquery().label("id"), load.label("load"))
+        .select_from(candidates)
+        .cte("heads")
+    )
+    chosen = predictions.alias("chosen")
+    created = select(chosen.c.created_at).where(chosen.c.id == heads.c.id).scalar_subquery()
+    next_id = (
+        select(heads.c.id)
+        .where(heads.c.id.is_not(None))
+        .order_by(heads.c.load, created, heads.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
         update(predictions)
         .where(
-            predictions.c.id == oldest.scalar_subquery(),
+            predictions.c.id == next_id,
             predictions.c.status == PredictionStatus.STARTING,
             predictions.c.lease_owner.is_(None),
         )

@@ -14,6 +14,7 @@ from mimeo.core.leases import Fail, on_lost_lease
 from mimeo.core.records import Prediction
 from mimeo.core.status import TERMINAL, PredictionStatus
 from mimeo.queue.announcements import Transaction
+from mimeo.queue.claims import QUEUED
 from mimeo.store.tables import predictions
 
 DEADLINE_BEFORE_START = "The prediction's Cancel-After deadline passed before it could start."
@@ -71,8 +72,7 @@ async def enforce_deadlines(tx: Transaction, now: datetime) -> list[Prediction]:
         await tx.conn.execute(
             update(predictions)
             .where(
-                predictions.c.status == PredictionStatus.STARTING,
-                predictions.c.lease_owner.is_(None),
+                QUEUED,
                 predictions.c.deadline_at < now,
             )
             .values(

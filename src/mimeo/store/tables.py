@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -114,15 +115,42 @@ predictions = Table(
     Column("hardware", String(50), nullable=False, default="cpu", server_default="cpu"),
     Column("deployment", String(201)),
 )
-Index(
-    "ix_predictions_queue",
-    predictions.c.status,
-    predictions.c.lease_owner,
-    predictions.c.created_at,
-)
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)
-Index("ix_predictions_version_lease", predictions.c.version, predictions.c.lease_owner)
+QUEUED_ROWS = text("status = 'starting' AND lease_owner IS NULL")
+IN_FLIGHT_ROWS = text("lease_owner IS NOT NULL")
+QUEUED_WITH_DEADLINE = text(
+    "status = 'starting' AND lease_owner IS NULL AND deadline_at IS NOT NULL"
+)
+# Partial indexes keep a claim flat however deep the queue: the queued rows by version and
+# hardware in creation order, and the few leased rows a fairness or cap count looks at.
+Index(
+    "ix_predictions_queued",
+    predictions.c.version,
+    predictions.c.hardware,
+    predictions.c.created_at,
+    predictions.c.id,
+    sqlite_where=QUEUED_ROWS,
+    postgresql_where=QUEUED_ROWS,
+)
+Index(
+    "ix_predictions_queued_deadline",
+    predictions.c.deadline_at,
+    sqlite_where=QUEUED_WITH_DEADLINE,
+    postgresql_where=QUEUED_WITH_DEADLINE,
+)
+Index(
+    "ix_predictions_in_flight",
+    predictions.c.version,
+    sqlite_where=IN_FLIGHT_ROWS,
+    postgresql_where=IN_FLIGHT_ROWS,
+)
+Index(
+    "ix_predictions_deployment_in_flight",
+    predictions.c.deployment,
+    sqlite_where=IN_FLIGHT_ROWS,
+    postgresql_where=IN_FLIGHT_ROWS,
+)
 
 deployments = Table(
     "deployments",
