@@ -25,6 +25,7 @@ from mimeo.api.routes import (
     streams,
     webhooks,
 )
+from mimeo.api.unhandled import UnhandledErrors
 
 
 class DoubleV1Alias:
@@ -64,6 +65,7 @@ def create_app(context: AppContext) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=context.settings.max_upload_bytes)
     app.add_middleware(DoubleV1Alias)
+    app.add_middleware(UnhandledErrors)  # last added, so outermost: it sees every error
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
