@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mimeo.api import problems
 from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
+from mimeo.api.json_text import refuse_lone_surrogates_in_json
 from mimeo.api.recovery import sweep_forever
 from mimeo.api.routes import (
     account,
@@ -57,7 +58,12 @@ def create_app(context: AppContext) -> FastAPI:
                     await dispatcher
 
     app = FastAPI(
-        title="mimeo", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
+        title="mimeo",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        dependencies=[Depends(refuse_lone_surrogates_in_json)],
     )
     app.state.context = context
     app.state.public_url = context.settings.public_url
