@@ -30,8 +30,10 @@ class Links:
         return f"{self.base}/v1/predictions/{prediction_id}"
 
     def stream(self, prediction_id: str) -> str:
-        token = self.signer.sign(STREAM, prediction_id)
-        return f"{self.base}/v1/predictions/{prediction_id}/stream?token={token}"
+        """Expiring like the other signed URLs; every read of the prediction makes a fresh one,
+        and a stream already open runs to its end."""
+        expires, token = self.signer.expiring(STREAM, prediction_id)
+        return f"{self.base}/v1/predictions/{prediction_id}/stream?expires={expires}&token={token}"
 
     def blob(self, key: str) -> str:
         expires, signature = self.signer.expiring(BLOB, key)

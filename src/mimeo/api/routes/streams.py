@@ -35,9 +35,10 @@ async def stream(
     context: ContextDep,
     links: LinksDep,
     token: str | None = None,
+    expires: int = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    if token is not None and context.signer.verify(STREAM, prediction_id, token):
+    if token is not None and context.signer.verify_expiring(STREAM, prediction_id, expires, token):
         prediction = await context.store.predictions.get(prediction_id)
     else:
         account = await get_account(request, context)
