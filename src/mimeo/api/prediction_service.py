@@ -19,10 +19,11 @@ from mimeo.api.file_inputs import resolve_file_inputs
 from mimeo.api.links import Links
 from mimeo.api.serializers import prediction_json
 from mimeo.core.durations import parse_cancel_after
-from mimeo.core.errors import NotFound
+from mimeo.core.errors import Conflict, InvalidInput, NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.status import PredictionStatus
 from mimeo.core.validation import validate_input
+from mimeo.core.version_schema import check_version_schema
 from mimeo.store.records import Account, Model, Prediction, Version
 from mimeo.webhooks import check_webhook_url
 
@@ -57,6 +58,18 @@ def latest_version(model: Model) -> Version:
     return model.latest_version
 
 
+def usable_schema(version: Version) -> dict[str, Any]:
+    """The version's schema, or a 409 for one kept before pushes were checked that input
+    validation could not read."""
+    try:
+        return check_version_schema(version.openapi_schema)
+    except InvalidInput as error:
+        raise Conflict(
+            f"Version {version.id} cannot run: its schema is unusable ({error.detail}); "
+            "push the model again"
+        ) from error
+
+
 def created_response(links: Links, prediction: Prediction, wait: float | None) -> JSONResponse:
     """201 with the prediction, saying whether ``Prefer: wait`` was applied."""
     headers = {"Preference-Applied": f"wait={int(wait)}"} if wait else {}
@@ -78,7 +91,7 @@ async def create_prediction(
 ) -> Prediction:
     """``hardware`` and ``deployment`` say where a deployment's prediction may run (else the
     model's hardware); ``cancel_after`` is the ``Cancel-After`` header in seconds."""
-    schema = version.openapi_schema
+    schema = usable_schema(version)
     valid = validate_input(schema, body.input)
     if body.webhook is not None:
         await check_webhook_url(context.url_policy, body.webhook)

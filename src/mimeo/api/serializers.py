@@ -18,11 +18,14 @@ def timestamp(moment: datetime | None) -> str | None:
 
 
 def version_json(version: Version) -> dict[str, Any]:
+    """A schema that is not an object (kept before pushes were checked) shows as ``{}``: the
+    clients parse it as one, and one bad version must not break every model listing."""
+    schema = version.openapi_schema
     return {
         "id": version.id,
         "created_at": timestamp(version.created_at),
         "cog_version": version.cog_version,
-        "openapi_schema": version.openapi_schema,
+        "openapi_schema": schema if isinstance(schema, dict) else {},
     }
 
 

@@ -195,3 +195,39 @@ async def test_a_push_with_a_cog_schema_is_accepted(app: App) -> None:
         )
 
     assert answer.status_code == 201
+
+
+async def keep_unchecked_version(app: App, schema: object) -> None:
+    """A version kept before pushes were checked, straight into the store."""
+    alice = await app.context.store.accounts.by_username("alice")
+    assert alice is not None
+    model = await app.context.store.catalog.create_model(alice.id, "alice", "legacy")
+    await app.context.store.catalog.add_version(
+        model,
+        "6" * 64,
+        cog_version="0.16.9",
+        openapi_schema=schema,  # type: ignore[arg-type]
+        build={},
+        archive_key="archives/legacy.tar.gz",
+    )
+
+
+async def test_a_kept_unusable_schema_does_not_break_model_listings(app: App) -> None:
+    await keep_unchecked_version(app, [1, 2, 3])
+
+    async with app.client() as alice:
+        listed = await alice.get("/v1/models")
+        got = await alice.get("/v1/models/alice/legacy")
+
+    assert listed.status_code == 200
+    assert got.json()["latest_version"]["openapi_schema"] == {}
+
+
+async def test_a_kept_unusable_schema_refuses_predictions_with_a_conflict(app: App) -> None:
+    await keep_unchecked_version(app, [1, 2, 3])
+
+    async with app.client() as alice:
+        answer = await alice.post("/v1/models/alice/legacy/predictions", json={"input": {}})
+
+    assert_problem(answer.status_code, answer.headers["content-type"], 409)
+    assert "push the model again" in answer.json()["detail"]
