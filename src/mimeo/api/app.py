@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mimeo.api import problems
 from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
+from mimeo.api.docs import install_docs
 from mimeo.api.json_text import refuse_lone_surrogates_in_json
 from mimeo.api.recovery import sweep_forever
 from mimeo.api.routes import (
@@ -61,13 +62,14 @@ def create_app(context: AppContext) -> FastAPI:
         title="mimeo",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # install_docs serves it without a CDN
         redoc_url=None,
         dependencies=[Depends(refuse_lone_surrogates_in_json)],
     )
     app.state.context = context
     app.state.public_url = context.settings.public_url
     problems.install(app)
+    install_docs(app)
 
     app.add_middleware(BodyLimit, max_bytes=context.settings.max_upload_bytes)
     app.add_middleware(DoubleV1Alias)
