@@ -53,4 +53,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed"}
-        return problem(error.status_code, titles.get(error.status_code, "Error"), str(error.detail))
+        title = titles.get(error.status_code, "Error")
+        answer = problem(error.status_code, title, str(error.detail))
+        answer.headers.update(error.headers or {})  # a 405's Allow, which RFC 9110 requires
+        return answer
