@@ -59,6 +59,18 @@ class Links:
 
         return map_strings(value, render)
 
+    def prediction_output(self, prediction_id: str, value: Any) -> Any:
+        """Like ``output``, for what a model returned: only references to this prediction's own
+        stored outputs become URLs. A model's text that merely looks like a reference (a model
+        can write ``mimeo-blob:files/...``) stays the text it is, never a link to that blob."""
+        own = f"outputs/{prediction_id}/"
+
+        def render(text: str) -> str:
+            key = blob_key(text)
+            return self.blob(key) if key is not None and key.startswith(own) else text
+
+        return map_strings(value, render)
+
 
 def get_links(request: Request) -> Links:
     return Links(base_url(request), request.app.state.context.signer)

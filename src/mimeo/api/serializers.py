@@ -58,7 +58,7 @@ def prediction_json(prediction: Prediction, links: Links) -> dict[str, Any]:
         "model": prediction.model,
         "version": prediction.version,
         "input": links.output(prediction.input),
-        "output": links.output(prediction.output),
+        "output": links.prediction_output(prediction.id, prediction.output),
         "logs": prediction.logs,
         "error": prediction.error,
         "status": prediction.status.value,

@@ -4,6 +4,7 @@ no browser runs."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +12,7 @@ import pytest
 
 from mimeo.api.links import STREAM
 from mimeo.api.signing import UrlSigner
+from mimeo.core.status import PredictionStatus
 from tests.api.hardening.conftest import BOB_TOKEN, SIGNING_KEY, VERSION_ID, App
 
 
@@ -129,3 +131,47 @@ async def test_a_stream_url_without_an_expiry_is_refused(app: App) -> None:
         answer = await anonymous.get(f"/v1/predictions/{prediction_id}/stream?token={forever}")
 
     assert answer.status_code == 401
+
+
+async def finish_with_output(app: App, output: Callable[[str], Any]) -> str:
+    """A prediction that a worker ran and whose model returned ``output(prediction_id)``."""
+    _status, created = await predict(app, {"text": "x", "image": "data:,x"})
+    prediction_id = str(created["id"])
+    claimed = await app.context.queue.claim("w1")
+    assert claimed is not None
+    assert claimed.prediction.id == prediction_id
+    await app.context.queue.finish(
+        prediction_id, "w1", PredictionStatus.SUCCEEDED, output=output(prediction_id)
+    )
+    return prediction_id
+
+
+async def read_back(app: App, prediction_id: str) -> tuple[Any, str]:
+    """The prediction's output as the API shows it, and its stream replayed."""
+    async with app.client() as alice:
+        got = (await alice.get(f"/v1/predictions/{prediction_id}")).json()
+        streamed = await alice.get(f"/v1/predictions/{prediction_id}/stream")
+    return got["output"], streamed.text
+
+
+async def test_a_model_output_that_names_another_blob_stays_text(app: App) -> None:
+    """A model can write any text; one that looks like a reference must not become a link."""
+    bobs = await upload(app, BOB_TOKEN, "secret.png", b"bob's", "image/png")
+    foreign = f"mimeo-blob:files/{bobs['id']}/secret.png"
+
+    prediction_id = await finish_with_output(app, lambda _id: [foreign])
+    output, streamed = await read_back(app, prediction_id)
+
+    assert output == [foreign]
+    assert "signature=" not in streamed
+
+
+async def test_a_models_own_stored_output_becomes_a_signed_url(app: App) -> None:
+    prediction_id = await finish_with_output(
+        app, lambda own_id: [f"mimeo-blob:outputs/{own_id}/output.png"]
+    )
+    output, streamed = await read_back(app, prediction_id)
+
+    assert f"/v1/blobs/outputs/{prediction_id}/output.png?" in output[0]
+    assert "signature=" in output[0]
+    assert "signature=" in streamed

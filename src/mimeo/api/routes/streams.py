@@ -9,6 +9,7 @@ re-read covers a prediction whose worker reports to another API node.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -73,6 +74,7 @@ async def _frames(
     links: Links,
 ) -> AsyncIterator[bytes]:
     updates = bus.subscribe(prediction_id)
+    rendered = functools.partial(links.prediction_output, prediction_id)
     loop = asyncio.get_running_loop()
     try:
         # Read after subscribing: a change between the two is then seen, never missed.
@@ -82,7 +84,7 @@ async def _frames(
             state = PredictionState(
                 current.status, current.output, current.logs, current.error, iterator
             )
-            events, cursor, done = events_since(cursor, state, links.output)
+            events, cursor, done = events_since(cursor, state, rendered)
             if events:
                 yield b"".join(event.frame() for event in events)
                 quiet_since = loop.time()
