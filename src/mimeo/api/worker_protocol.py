@@ -13,6 +13,7 @@ from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
 from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget
 from mimeo.core.status import PredictionStatus
+from mimeo.core.unicode_text import replace_lone_surrogates
 from mimeo.events import PredictionEvent
 from mimeo.queue import LeaseLost
 from mimeo.storage.blob_store import check_key
@@ -69,6 +70,7 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
     A report that both starts and ends a prediction is one transaction: ``finish`` dates the
     start from the model's own ``predict_time``.
     """
+    report = text_only(report)
     queue = context.queue
     prediction: Prediction | None = None
     if report.hand_back:
@@ -104,6 +106,26 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
     if report.outcome is not None or report.logs or report.has_output:
         context.bus.publish(PredictionEvent(prediction_id, prediction.status, prediction))
     return ReportAnswer(cancel_requested=prediction.cancel_requested)
+
+
+def text_only(report: Report) -> Report:
+    """A model may print or return a lone surrogate; kept as is, it would break every later
+    answer that shows the prediction (see ``core.unicode_text``)."""
+    outcome = report.outcome
+    if outcome is not None:
+        outcome = outcome.model_copy(
+            update={
+                "output": replace_lone_surrogates(outcome.output),
+                "error": replace_lone_surrogates(outcome.error),
+            }
+        )
+    return report.model_copy(
+        update={
+            "logs": replace_lone_surrogates(report.logs),
+            "output": replace_lone_surrogates(report.output),
+            "outcome": outcome,
+        }
+    )
 
 
 async def version_archive(context: AppContext, version_id: str) -> bytes:

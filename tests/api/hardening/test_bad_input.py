@@ -231,3 +231,30 @@ async def test_a_kept_unusable_schema_refuses_predictions_with_a_conflict(app: A
 
     assert_problem(answer.status_code, answer.headers["content-type"], 409)
     assert "push the model again" in answer.json()["detail"]
+
+
+async def test_a_lone_surrogate_from_a_model_is_kept_as_a_replacement_character(
+    app: App,
+) -> None:
+    """What a model prints or returns is its own: kept, but as text every answer can carry."""
+    async with app.client() as alice:
+        created = (
+            await alice.post("/v1/predictions", json={"version": VERSION_ID, "input": {}})
+        ).json()
+    claimed = await app.context.queue.claim("w1")
+    assert claimed is not None
+    report = b"""{"worker_id": "w1", "started": true, "logs": "said \\ud800\\n",
+        "outcome": {"status": "succeeded", "output": ["x\\udfff", "\\ud83d\\ude00"]}}"""
+
+    async with app.client(token="worker-secret-token") as worker:
+        reported = await worker.post(
+            f"/internal/v1/predictions/{created['id']}/report", content=report, headers=JSON
+        )
+    async with app.client() as alice:
+        listed = await alice.get("/v1/predictions")
+
+    assert reported.status_code == 200
+    assert listed.status_code == 200
+    shown = listed.json()["results"][0]
+    assert shown["output"] == ["x\ufffd", "\U0001f600"]
+    assert shown["logs"] == "said \ufffd\n"
