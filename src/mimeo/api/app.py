@@ -14,7 +14,7 @@ from mimeo.api.body_limit import BodyLimit
 from mimeo.api.context import AppContext
 from mimeo.api.docs import install_docs
 from mimeo.api.json_text import refuse_lone_surrogates_in_json
-from mimeo.api.openapi_problems import document_problems
+from mimeo.api.openapi_responses import document_answers
 from mimeo.api.recovery import sweep_forever
 from mimeo.api.routes import (
     account,
@@ -94,5 +94,5 @@ def create_app(context: AppContext) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
-    document_problems(app)
+    document_answers(app)
     return app

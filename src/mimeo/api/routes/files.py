@@ -47,7 +47,29 @@ async def _text_or_file(value: str | UploadFile | None) -> str | None:
     return (await value.read()).decode()
 
 
-@router.post("/v1/files", status_code=201)
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["content"],
+                    "properties": {
+                        "content": {"type": "string", "format": "binary"},
+                        "filename": {"type": "string"},
+                        "type": {"type": "string", "description": "A media type, e.g. image/png"},
+                        "metadata": {"type": "string", "description": "A JSON object"},
+                    },
+                }
+            }
+        },
+    }
+}
+"""The body as the clients send it; read by hand, so FastAPI would not document it."""
+
+
+@router.post("/v1/files", status_code=201, openapi_extra=UPLOAD_BODY)
 async def create_file(
     request: Request, context: ContextDep, account: AccountDep, links: LinksDep
 ) -> JSONResponse:

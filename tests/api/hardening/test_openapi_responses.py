@@ -1,4 +1,5 @@
-"""mimeo's OpenAPI document lists the problem+json answers of each operation."""
+"""mimeo's OpenAPI document lists each operation's answers: problem+json errors, and the media
+types of answers that are not JSON."""
 
 from __future__ import annotations
 
@@ -69,3 +70,15 @@ async def test_a_method_not_allowed_says_which_are(app: App) -> None:
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET"
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_downloads_and_streams_document_what_they_really_send(app: App) -> None:
+    listed = operations(await spec(app))
+
+    def success(name: str) -> set[str]:
+        return set(listed[name]["responses"]["200"]["content"])
+
+    assert success("GET /v1/files/{file_id}/download") == {"*/*"}
+    assert success("GET /v1/blobs/{key}") == {"*/*"}
+    assert success("GET /v1/predictions/{prediction_id}/stream") == {"text/event-stream"}
+    assert "image/png" in success("GET /v1/models/{owner}/{name}/cover")

@@ -1,4 +1,5 @@
-"""mimeo's OpenAPI document lists the errors each operation answers, as problem+json.
+"""mimeo's OpenAPI document lists what each operation answers: its errors, as problem+json,
+and the media type of answers that are not JSON (file downloads, event streams).
 
 FastAPI documents a 422 of its own shape (``HTTPValidationError``, ``application/json``) that
 mimeo never sends, and nothing else. Here the document is rewritten once, from facts about each
@@ -65,6 +66,19 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/v1/models/{owner}/{name}/cover"): frozenset({503}),
 }
 """Answers that the shape of a route does not show, by method and path."""
+_ANY_FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+SUCCESS_CONTENT: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/v1/files/{file_id}/download"): _ANY_FILE,
+    ("GET", "/v1/blobs/{key}"): _ANY_FILE,
+    ("GET", "/v1/models/{owner}/{name}/cover"): {
+        media_type: {"schema": {"type": "string", "format": "binary"}}
+        for media_type in ("image/png", "image/jpeg", "image/webp")
+    },
+    ("GET", "/v1/predictions/{prediction_id}/stream"): {
+        "text/event-stream": {"schema": {"type": "string"}}
+    },
+}
+"""Operations whose success is not JSON: what their 200 carries instead."""
 READS_BODY_ITSELF = frozenset(
     {("POST", "/v1/files"), ("POST", "/v1/models/{owner}/{name}/versions")}
 )
@@ -102,7 +116,7 @@ def _problem_response(status: int) -> dict[str, Any]:
     }
 
 
-def _add_problems(app: FastAPI, spec: dict[str, Any]) -> None:
+def _add_answers(app: FastAPI, spec: dict[str, Any]) -> None:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
@@ -114,20 +128,22 @@ def _add_problems(app: FastAPI, spec: dict[str, Any]) -> None:
         for method in sorted(route.methods or ()):
             responses = spec["paths"][path][method.lower()]["responses"]
             responses.pop("422", None)  # FastAPI's own shape, never sent
+            if (method, path) in SUCCESS_CONTENT:
+                responses["200"]["content"] = SUCCESS_CONTENT[(method, path)]
             for status in sorted(error_statuses(route.dependant, method, path)):
                 responses[str(status)] = _problem_response(status)
 
 
-def document_problems(app: FastAPI) -> None:
-    """Wraps ``app.openapi`` (which builds the document once and keeps it) to add the problem
-    responses to each document it builds."""
+def document_answers(app: FastAPI) -> None:
+    """Wraps ``app.openapi`` (which builds the document once and keeps it) to add the answers
+    to each document it builds."""
     build = app.openapi
     done: list[dict[str, Any]] = []
 
     def openapi() -> dict[str, Any]:
         spec = build()
         if not any(spec is seen for seen in done):
-            _add_problems(app, spec)
+            _add_answers(app, spec)
             done[:] = [spec]
         return spec
 
