@@ -48,6 +48,7 @@ def test_no_request_gets_a_server_error_or_an_undocumented_answer(
                 "30",
                 "--no-color",
             ],
+            cwd=tmp_path,  # its cache of past failures goes there, not into the checkout
             capture_output=True,
             text=True,
             timeout=MAX_SECONDS * 5,
