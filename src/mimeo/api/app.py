@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mimeo.api.context import AppContext
 from mimeo.api.http import problems
 from mimeo.api.http.body_limit import BodyLimit
+from mimeo.api.http.docs import install_docs
+from mimeo.api.http.json_text import refuse_lone_surrogates_in_json
+from mimeo.api.http.openapi_responses import document_answers
 from mimeo.api.http.request_metrics import RequestMetrics
+from mimeo.api.http.unhandled import UnhandledErrors
 from mimeo.api.routes import (
     account,
     admin,
@@ -60,16 +64,23 @@ def create_app(context: AppContext) -> FastAPI:
             await asyncio.gather(*running, return_exceptions=True)
 
     app = FastAPI(
-        title="mimeo", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None
+        title="mimeo",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # install_docs serves it without a CDN
+        redoc_url=None,
+        dependencies=[Depends(refuse_lone_surrogates_in_json)],
     )
     app.state.context = context
     app.state.public_url = context.settings.public_url
     problems.install(app)
+    install_docs(app)
 
     app.state.request_metrics = CollectorRegistry(auto_describe=False)
     app.add_middleware(BodyLimit, max_bytes=context.settings.max_upload_bytes)
     app.add_middleware(RequestMetrics, registry=app.state.request_metrics)
     app.add_middleware(DoubleV1Alias)
+    app.add_middleware(UnhandledErrors)  # last added, so outermost: it sees every error
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
@@ -91,4 +102,5 @@ def create_app(context: AppContext) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    document_answers(app)
     return app

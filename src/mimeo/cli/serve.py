@@ -76,6 +76,13 @@ def bootstrap_token(settings: Settings) -> str:
     return token
 
 
+def shown_token(settings: Settings, token: str) -> str:
+    """What the ready message shows for the token. One the operator set is not repeated (the
+    console is often a log, and the operator has it); one mimeo made is shown, as the quick
+    start needs it, and is kept in the data dir."""
+    return "$MIMEO_BOOTSTRAP_TOKEN" if settings.bootstrap_token else token
+
+
 async def serve(
     settings: Settings,
     host: str,
@@ -140,7 +147,7 @@ async def run_node(
         console.print(
             "\n[bold green]mimeo is ready.[/]\n"
             f"  export REPLICATE_BASE_URL={url}\n"
-            f"  export REPLICATE_API_TOKEN={token}\n"
+            f"  export REPLICATE_API_TOKEN={shown_token(settings, token)}\n"
             f"{trust}"
             "  python -c 'import replicate; "
             'print(replicate.run("examples/hello-world", input={"text": "mimeo"}))\'\n',

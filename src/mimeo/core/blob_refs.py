@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mimeo.core.errors import FieldError, InvalidInput
+
 BLOB_REF_PREFIX = "mimeo-blob:"
 
 
@@ -38,3 +40,13 @@ def strings_in(value: Any) -> list[str]:
     found: list[str] = []
     map_strings(value, lambda s: found.append(s))
     return found
+
+
+def refuse_blob_refs(value: Any, field: str) -> None:
+    """References are mimeo's own notes, never a client's: one in a request would reach any
+    blob (another account's file, a model archive) past every access check. A client names
+    files by URLs it may read, which the API turns into references itself."""
+    for text in strings_in(value):
+        if text.startswith(BLOB_REF_PREFIX):
+            message = f"'{BLOB_REF_PREFIX}' references are internal: pass a file URL instead"
+            raise InvalidInput([FieldError(field, message)])

@@ -8,7 +8,9 @@ import re
 from mimeo.core.errors import FieldError, InvalidInput
 
 MIN_CANCEL_AFTER_SECONDS = 5.0
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?")
+MAX_CANCEL_AFTER_SECONDS = 7 * 24 * 3600.0
+"""A week: far beyond any prediction's run, and a date that any clock can hold."""
+_DURATION = re.compile(r"(?:(\d{1,9})h)?(?:(\d{1,9})m)?(?:(\d{1,9}(?:\.\d{1,9})?)s?)?")
 
 
 def parse_cancel_after(text: str) -> float:
@@ -20,6 +22,8 @@ def parse_cancel_after(text: str) -> float:
     total = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
     if total < MIN_CANCEL_AFTER_SECONDS:
         raise _invalid(f"the minimum is {MIN_CANCEL_AFTER_SECONDS:.0f}s, got '{text}'")
+    if total > MAX_CANCEL_AFTER_SECONDS:
+        raise _invalid(f"the maximum is {MAX_CANCEL_AFTER_SECONDS / 3600:.0f}h, got '{text}'")
     return total
 
 

@@ -48,8 +48,10 @@ class Links:
         return f"{self.base}/p/{prediction_id}"
 
     def stream(self, prediction_id: str) -> str:
-        token = self.signer.sign(STREAM, prediction_id)
-        return f"{self.base}/v1/predictions/{prediction_id}/stream?token={token}"
+        """Expiring like the other signed URLs; every read of the prediction makes a fresh one,
+        and a stream already open runs to its end."""
+        expires, token = self.signer.expiring(STREAM, prediction_id)
+        return f"{self.base}/v1/predictions/{prediction_id}/stream?expires={expires}&token={token}"
 
     def models(self) -> str:
         return f"{self.base}/v1/models"
@@ -90,6 +92,18 @@ class Links:
         def render(text: str) -> str:
             key = blob_key(text)
             return text if key is None else self.blob(key)
+
+        return map_strings(value, render)
+
+    def prediction_output(self, prediction_id: str, value: Any) -> Any:
+        """Like ``output``, for what a model returned: only references to this prediction's own
+        stored outputs become URLs. A model's text that merely looks like a reference (a model
+        can write ``mimeo-blob:files/...``) stays the text it is, never a link to that blob."""
+        own = f"outputs/{prediction_id}/"
+
+        def render(text: str) -> str:
+            key = blob_key(text)
+            return self.blob(key) if key is not None and key.startswith(own) else text
 
         return map_strings(value, render)
 

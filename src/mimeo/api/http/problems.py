@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,7 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mimeo.core.errors import InvalidInput, MimeoError
 
-log = structlog.get_logger()
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -55,13 +53,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed"}
-        return problem(error.status_code, titles.get(error.status_code, "Error"), str(error.detail))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("api.unhandled_error", path=request.url.path)
-        return problem(
-            500,
-            "Internal Server Error",
-            "mimeo hit an unexpected error; the server log has the details",
-        )
+        title = titles.get(error.status_code, "Error")
+        answer = problem(error.status_code, title, str(error.detail))
+        answer.headers.update(error.headers or {})  # a 405's Allow, which RFC 9110 requires
+        return answer

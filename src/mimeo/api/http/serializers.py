@@ -18,11 +18,14 @@ def timestamp(moment: datetime | None) -> str | None:
 
 
 def version_json(version: Version) -> dict[str, Any]:
+    """A schema that is not an object (kept before pushes were checked) shows as ``{}``: the
+    clients parse it as one, and one bad version must not break every model listing."""
+    schema = version.openapi_schema
     return {
         "id": version.id,
         "created_at": timestamp(version.created_at),
         "cog_version": version.cog_version,
-        "openapi_schema": version.openapi_schema,
+        "openapi_schema": schema if isinstance(schema, dict) else {},
     }
 
 
@@ -55,7 +58,7 @@ def prediction_json(prediction: Prediction, links: Links) -> dict[str, Any]:
         "model": prediction.model,
         "version": prediction.version,
         "input": links.output(prediction.input),
-        "output": links.output(prediction.output),
+        "output": links.prediction_output(prediction.id, prediction.output),
         "logs": prediction.logs,
         "error": prediction.error,
         "status": prediction.status.value,

@@ -24,7 +24,9 @@ class UrlSigner:
         return base64.urlsafe_b64encode(digest[:18]).decode()
 
     def verify(self, purpose: str, value: str, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(purpose, value), signature)
+        """False for any signature that is not ours, including non-ASCII text (which
+        ``compare_digest`` would refuse with a TypeError)."""
+        return signature.isascii() and hmac.compare_digest(self.sign(purpose, value), signature)
 
     def expiring(self, purpose: str, value: str) -> tuple[int, str]:
         """An expiry and its signature. The expiry is rounded to the hour, so a URL stays the

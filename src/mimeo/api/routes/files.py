@@ -16,13 +16,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, get_account
-from mimeo.api.http.links import BLOB, FILE_DOWNLOAD, LinksDep
+from mimeo.api.http.downloads import download_headers
+from mimeo.api.http.links import BLOB, FILE_DOWNLOAD, Links, LinksDep
 from mimeo.api.http.serializers import file_json, page_json
 from mimeo.core.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from mimeo.core.ids import new_file_id
+from mimeo.core.media_types import check_media_type, servable_media_type
+from mimeo.core.records import Account
+from mimeo.core.unicode_text import refuse_lone_surrogates
 
 router = APIRouter(tags=["files"])
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -43,21 +47,50 @@ async def _text_or_file(value: str | UploadFile | None) -> str | None:
     return (await value.read()).decode()
 
 
-@router.post("/v1/files", status_code=201)
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["content"],
+                    "properties": {
+                        "content": {"type": "string", "format": "binary"},
+                        "filename": {"type": "string"},
+                        "type": {"type": "string", "description": "A media type, e.g. image/png"},
+                        "metadata": {"type": "string", "description": "A JSON object"},
+                    },
+                }
+            }
+        },
+    }
+}
+"""The body as the clients send it; read by hand, so FastAPI would not document it."""
+
+
+@router.post("/v1/files", status_code=201, openapi_extra=UPLOAD_BODY)
 async def create_file(
     request: Request, context: ContextDep, account: AccountDep, links: LinksDep
 ) -> JSONResponse:
-    form = await request.form()
+    async with request.form() as form:  # closes the spooled parts, whatever happens
+        return await _store_upload(form, context, account, links)
+
+
+async def _store_upload(
+    form: FormData, context: ContextDep, account: Account, links: Links
+) -> JSONResponse:
     content = form.get("content")
     if not isinstance(content, UploadFile):
         raise InvalidInput([FieldError("content", "a file part named 'content' is required")])
     data = await content.read()
     filename = await _text_or_file(form.get("filename")) or content.filename or "file"
-    content_type = (
+    content_type = check_media_type(
         await _text_or_file(form.get("type"))
         or content.content_type
         or mimetypes.guess_type(filename)[0]
-        or DEFAULT_CONTENT_TYPE
+        or DEFAULT_CONTENT_TYPE,
+        "type",
     )
     raw_metadata = await _text_or_file(form.get("metadata"))
     try:
@@ -66,6 +99,7 @@ async def create_file(
         raise InvalidInput([FieldError("metadata", f"not valid JSON: {error}")]) from error
     if not isinstance(metadata, dict):
         raise InvalidInput([FieldError("metadata", "must be a JSON object")])
+    refuse_lone_surrogates(metadata, "metadata")
 
     file_id = new_file_id()
     key = f"files/{file_id}/{blob_name(filename, content_type)}"
@@ -154,8 +188,9 @@ async def _blob_response(
         async for chunk in chunks:
             yield chunk
 
+    media_type = servable_media_type(content_type)
     return StreamingResponse(
         body(),
-        media_type=content_type,
-        headers={"Content-Disposition": f'inline; filename="{blob_name(name, content_type)}"'},
+        media_type=media_type,
+        headers=download_headers(blob_name(name, media_type), media_type),
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep
+from mimeo.api.http.downloads import SANDBOX_CSP
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import model_json, page_json, version_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest, latest_version
@@ -32,6 +34,15 @@ class CreateModel(BaseModel):
     paper_url: str | None = None
     license_url: str | None = None
     cover_image_url: str | None = None
+
+    @field_validator("cover_image_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        """Only an http(s) URL: a ``mimeo-blob:`` reference here would publish any blob as
+        the model's cover."""
+        if url is not None and urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("must be an http(s) URL")
+        return url
 
 
 @router.get("")
@@ -115,7 +126,11 @@ async def cover(owner: str, name: str, context: ContextDep) -> Response:
     return Response(
         await context.blobs.get(key),
         media_type=media_type,
-        headers={"Cache-Control": "public, max-age=3600"},
+        headers={
+            "Cache-Control": "public, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": SANDBOX_CSP,
+        },
     )
 
 

@@ -21,6 +21,7 @@ from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.errors import InvalidRequest, PayloadTooLarge
 from mimeo.core.identifiers import check_name
 from mimeo.core.records import Model
+from mimeo.core.version_schema import check_version_schema
 from mimeo.runtime.archive import COVER_MEDIA_TYPES, SCHEMA_PATH, archive_id, read_member
 from mimeo.runtime.cog_config import CogConfig, parse_cog_yaml
 from mimeo.runtime.environment import COG_VERSION
@@ -49,6 +50,7 @@ async def push_version(
         raise InvalidRequest(f"the archive's cog.yaml or schema is unreadable: {error}") from error
     if not config.predict:
         raise InvalidRequest("cog.yaml has no 'run:' or 'predict:' entry")
+    schema = check_version_schema(schema)
 
     model = await context.store.catalog.find_model(owner, name)
     if model is None:

@@ -9,6 +9,7 @@ re-read covers a prediction whose worker reports to another API node.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -35,9 +36,10 @@ async def stream(
     context: ContextDep,
     links: LinksDep,
     token: str | None = None,
+    expires: int = 0,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    if token is not None and context.signer.verify(STREAM, prediction_id, token):
+    if token is not None and context.signer.verify_expiring(STREAM, prediction_id, expires, token):
         prediction = await context.store.predictions.get(prediction_id)
     else:
         account = await get_account(request, context)
@@ -72,6 +74,7 @@ async def _frames(
     links: Links,
 ) -> AsyncIterator[bytes]:
     updates = bus.subscribe(prediction_id)
+    rendered = functools.partial(links.prediction_output, prediction_id)
     loop = asyncio.get_running_loop()
     try:
         # Read after subscribing: a change between the two is then seen, never missed.
@@ -81,7 +84,7 @@ async def _frames(
             state = PredictionState(
                 current.status, current.output, current.logs, current.error, iterator
             )
-            events, cursor, done = events_since(cursor, state, links.output)
+            events, cursor, done = events_since(cursor, state, rendered)
             if events:
                 yield b"".join(event.frame() for event in events)
                 quiet_since = loop.time()

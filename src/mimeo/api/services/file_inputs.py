@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mimeo.api.context import AppContext
 from mimeo.api.http.links import BLOB, Links
-from mimeo.core.blob_refs import blob_ref
+from mimeo.core.blob_refs import blob_ref, refuse_blob_refs
 from mimeo.core.errors import FieldError, InvalidInput, NotFound
 from mimeo.core.input_files import file_urls, replace_urls
 from mimeo.core.records import Account
@@ -27,6 +27,8 @@ async def resolve_file_inputs(
     given: dict[str, Any],
     links: Links,
 ) -> dict[str, Any]:
+    for field, value in given.items():
+        refuse_blob_refs(value, field)
     policy = context.url_policy
     own_host = urlsplit(links.base).netloc
     replacements: dict[str, str] = {}

@@ -23,10 +23,11 @@ from mimeo.api.http.links import Links, LinksDep
 from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
 from mimeo.api.http.serializers import prediction_json
 from mimeo.api.services.file_inputs import resolve_file_inputs
-from mimeo.core.errors import NotFound
+from mimeo.core.errors import Conflict, InvalidInput, NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.records import Account, Model, NewPrediction, Prediction, Version
 from mimeo.core.validation import validate_input
+from mimeo.core.version_schema import check_version_schema
 from mimeo.core.webhook_policy import WebhookEvent
 from mimeo.events import PredictionEvent
 from mimeo.webhooks import check_webhook_url
@@ -51,6 +52,18 @@ def latest_version(model: Model) -> Version:
     return model.latest_version
 
 
+def usable_schema(version: Version) -> dict[str, Any]:
+    """The version's schema, or a 409 for one kept before pushes were checked that input
+    validation could not read."""
+    try:
+        return check_version_schema(version.openapi_schema)
+    except InvalidInput as error:
+        raise Conflict(
+            f"Version {version.id} cannot run: its schema is unusable ({error.detail}); "
+            "push the model again"
+        ) from error
+
+
 @dataclass(frozen=True)
 class PredictionCreation:
     """Who creates, how the answer's URLs are made, and what the request's headers asked."""
@@ -73,7 +86,7 @@ class PredictionCreation:
         """``hardware`` and ``deployment`` say where a deployment's prediction may run (else
         the model's hardware)."""
         context = self.context
-        schema = version.openapi_schema
+        schema = usable_schema(version)
         valid = validate_input(schema, body.input)
         if body.webhook is not None:
             await check_webhook_url(context.url_policy, body.webhook)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from pydantic import TypeAdapter
+
 from mimeo.api.context import AppContext
 from mimeo.core.blob_refs import blob_ref
 from mimeo.core.clock import utc_now
@@ -26,6 +28,7 @@ from mimeo.core.protocol import (
     WorkerStatus,
 )
 from mimeo.core.status import PredictionStatus
+from mimeo.core.unicode_text import replace_lone_surrogates
 from mimeo.queue import UNCHANGED
 from mimeo.storage.blob_store import check_key
 
@@ -80,6 +83,7 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
     A prediction that starts and ends between two reports is one ``Finished`` report, one
     transaction: ``finish`` dates the start from the model's own ``predict_time``.
     """
+    report = text_only(report)
     queue = context.queue
     worker_id = report.worker_id
     match report:
@@ -106,6 +110,17 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
                     output=UNCHANGED if report.output is None else report.output.value,
                 )
     return ReportAnswer(cancel_requested=prediction.cancel_requested)
+
+
+REPORTS: TypeAdapter[Report] = TypeAdapter(Report)
+
+
+def text_only(report: Report) -> Report:
+    """A model may print or return a lone surrogate; kept as is, it would break every later
+    answer that shows the prediction (see ``core.unicode_text``)."""
+    fields = report.model_dump()
+    cleaned = replace_lone_surrogates(fields)
+    return report if cleaned is fields else REPORTS.validate_python(cleaned)
 
 
 async def version_archive(context: AppContext, version_id: str) -> bytes:
