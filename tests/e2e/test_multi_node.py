@@ -1,10 +1,13 @@
 """Two API nodes and three workers on one database, as a cluster runs: predictions are created
-through both nodes and streamed through the other one; then one API node and one worker are
-killed with SIGKILL mid-run. Nothing is lost, nothing is stuck, no prediction runs twice at once,
-and a stream on the surviving node keeps going to the end."""
+through both nodes and streamed through the other one, and ``mimeo workers`` shows the fleet;
+then one API node and one worker are killed with SIGKILL mid-run. Nothing is lost, nothing is
+stuck, no prediction runs twice at once, and a stream on the surviving node keeps going to the
+end."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES, MimeoServer
-from tests.e2e.conftest import api_server
+from tests.e2e.conftest import WORKER_TOKEN, api_server
 from tests.e2e.crashes import (
     LEASE,
     SETTLE_SECONDS,
@@ -34,6 +37,18 @@ def on_node(url: str, node: MimeoServer) -> str:
     """The same URL (a signed stream URL) on another API node."""
     parts = urlsplit(url)
     return f"{node.url}{parts.path}?{parts.query}"
+
+
+def workers_table(node: MimeoServer) -> str:
+    """What ``mimeo workers`` shows an operator of this API node."""
+    return subprocess.run(
+        [sys.executable, "-m", "mimeo", "workers", "--server", node.url],
+        env={**node.env, "MIMEO_WORKER_TOKEN": WORKER_TOKEN, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
 
 
 class Stream:
@@ -91,6 +106,11 @@ def test_killing_an_api_node_and_a_worker_mid_run_loses_nothing(
         eventually(
             lambda: sum(through_a.get(p.id).status == "processing" for p in on_a + on_b) >= 2,
             "predictions running",
+            SETTLE_SECONDS,
+        )
+        eventually(
+            lambda: workers_table(a).count("wkr_") == 3,
+            "the three workers in `mimeo workers`",
             SETTLE_SECONDS,
         )
 

@@ -52,6 +52,10 @@ TokenOption = Annotated[
         "--token", envvar=["MIMEO_API_TOKEN", "REPLICATE_API_TOKEN"], help="Your API token."
     ),
 ]
+WorkerTokenOption = Annotated[
+    str | None,
+    typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
+]
 InputOption = Annotated[
     list[str] | None,
     typer.Option("-i", "--input", help="An input as key=value; @path sends a file."),
@@ -136,10 +140,7 @@ def serve(
 @app.command("worker")
 def worker_command(
     server: ServerOption = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None,
-        typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
-    ] = None,
+    token: WorkerTokenOption = None,
     max_instances: Annotated[
         int | None,
         typer.Option(
@@ -173,10 +174,7 @@ def worker_command(
 @app.command()
 def workers(
     server: ServerOption = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None,
-        typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
-    ] = None,
+    token: WorkerTokenOption = None,
 ) -> None:
     """Show the fleet: every worker the server has heard from, its hardware and instances."""
     worker_token = _require_token(token)
