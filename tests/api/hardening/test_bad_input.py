@@ -244,7 +244,7 @@ async def test_a_lone_surrogate_from_a_model_is_kept_as_a_replacement_character(
         ).json()
     claimed = await app.context.queue.claim("w1")
     assert claimed is not None
-    report = b"""{"worker_id": "w1", "started": true, "logs": "said \\ud800\\n",
+    report = b"""{"kind": "finished", "worker_id": "w1", "logs": "said \\ud800\\n",
         "outcome": {"status": "succeeded", "output": ["x\\udfff", "\\ud83d\\ude00"]}}"""
 
     async with app.client(token="worker-secret-token") as worker:

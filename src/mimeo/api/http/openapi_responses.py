@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from mimeo.api.http.deps import get_account
+from mimeo.api.http.deps import get_account, require_worker
 from mimeo.api.http.problems import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -96,7 +96,7 @@ def error_statuses(dependant: Dependant, method: str, path: str) -> set[int]:
     has_path = any(d.path_params for d in everything)
     has_body = any(d.body_params for d in everything) or (method, path) in READS_BODY_ITSELF
     statuses = {500}
-    if any(d.call is get_account for d in everything) or any(
+    if any(d.call in (get_account, require_worker) for d in everything) or any(
         p.alias in SIGNATURE_PARAMS for p in params
     ):
         statuses.add(401)
