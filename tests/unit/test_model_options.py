@@ -32,3 +32,16 @@ def test_an_unknown_key_is_an_error_naming_the_file(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidRequest, match=r"mimeo\.yaml"):
         ModelOptions.load(tmp_path)
+
+
+def test_a_model_may_name_variables_of_the_workers_environment(tmp_path: Path) -> None:
+    (tmp_path / "mimeo.yaml").write_text("environment:\n  - HF_TOKEN\n")
+
+    assert ModelOptions.load(tmp_path).environment == ["HF_TOKEN"]
+
+
+def test_a_model_cannot_ask_for_mimeos_own_variables(tmp_path: Path) -> None:
+    (tmp_path / "mimeo.yaml").write_text("environment:\n  - MIMEO_BOOTSTRAP_TOKEN\n")
+
+    with pytest.raises(InvalidRequest, match="MIMEO_BOOTSTRAP_TOKEN"):
+        ModelOptions.load(tmp_path)

@@ -133,4 +133,9 @@ def test_instances_get_a_share_of_the_cores_unless_the_operator_set_threads(
     monkeypatch.setenv("MKL_NUM_THREADS", "8")
     pool = InstancePool(tmp_path, builder, no_archive, limits)
 
-    assert pool._thread_limits() == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    assert pool._thread_limits() == {
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "8",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+

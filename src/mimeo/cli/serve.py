@@ -21,6 +21,7 @@ from uvicorn.server import HANDLED_SIGNALS
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.api.signing import UrlSigner
+from mimeo.cli.data_dir import private_data_dir
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.tls import TlsFiles, server_tls
@@ -89,7 +90,7 @@ async def serve(
     run_worker: bool,
     console: Console,
 ) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     tls = server_tls(settings, host)
     if settings.allow_private_urls is None:
         settings = settings.model_copy(update={"allow_private_urls": run_worker})

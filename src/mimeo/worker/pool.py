@@ -28,6 +28,7 @@ from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
 from mimeo.runtime.model_options import ModelOptions
+from mimeo.runtime.sandbox import Boundary, ModelBox
 
 log = structlog.get_logger()
 FetchArchive = Callable[[str], Awaitable[bytes]]
@@ -103,8 +104,10 @@ class InstancePool:
         fetch_archive: FetchArchive,
         limits: PoolLimits | None = None,
         gpus: Sequence[GpuLike] = (),
+        boundary: Boundary | None = None,
     ) -> None:
         self.work_dir = work_dir
+        self.boundary = boundary or Boundary()
         self.builder = builder
         self.fetch_archive = fetch_archive
         self.limits = limits or PoolLimits()
@@ -256,6 +259,11 @@ class InstancePool:
                     "COG_MAX_CONCURRENCY": str(config.concurrency.max),
                     **self._thread_limits(),
                 },
+                box=ModelBox(
+                    self.boundary,
+                    self.work_dir / "scratch" / f"{instance.version[:12]}-{time.time_ns()}",
+                    options.environment,
+                ),
             )
             instance.server = server
             log.info("instance.starting", version=instance.version, hardware=instance.hardware)
@@ -270,10 +278,13 @@ class InstancePool:
         return seconds
 
     def _thread_limits(self) -> dict[str, str]:
+        """The worker's own settings win (its operator chose them; a boxed model does not see
+        the worker's environment otherwise), else an even share of the cores."""
         threads = self.limits.threads_per_instance
+        chosen = {name: os.environ[name] for name in THREAD_VARIABLES if name in os.environ}
         if threads is None:
-            return {}
-        return {name: str(threads) for name in THREAD_VARIABLES if name not in os.environ}
+            return chosen
+        return {name: chosen.get(name, str(threads)) for name in THREAD_VARIABLES}
 
     async def _unpacked(self, version: str) -> Path:
         model_dir = self.work_dir / "models" / version
