@@ -61,6 +61,10 @@ class Settings(BaseSettings):
 
     max_instances: int = Field(default=4, ge=1)
     """Model instances (Cog server processes) a worker runs at once, across versions."""
+    max_deployment_instances: int | None = Field(default=None, ge=1)
+    """The most instances one deployment may ask for (its ``min_instances`` and
+    ``max_instances``): what the fleet can hold. Unset, ``max_instances``, one worker's pool,
+    which is the whole fleet in embedded mode; set it to the fleet's size in cluster mode."""
     idle_timeout_seconds: float = Field(default=300.0, gt=0)
     """An instance unused this long stops (scale to zero); the next prediction cold-starts it.
     Instances a deployment's ``min_instances`` asks for stay up."""
@@ -75,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'mimeo.db').resolve()}"
+
+    @property
+    def deployment_instance_ceiling(self) -> int:
+        return self.max_deployment_instances or self.max_instances
 
     @property
     def resolved_env_dir(self) -> Path:

@@ -161,9 +161,14 @@ class InstancePool:
 
     def keep_warm(self, targets: Sequence[WarmTarget]) -> None:
         """Hold ``min_instances`` of each deployment's current version, starting what is missing;
-        instances of versions no longer wanted become ordinary (and may stop when idle)."""
+        instances of versions no longer wanted become ordinary (and may stop when idle).
+
+        Deployments together hold at most all slots but one: on-demand predictions of every
+        other model always have a place to run.
+        """
         for instance in self.instances:
             instance.kept_warm_for = None
+        room = self.limits.max_instances - 1
         for target in targets:
             if target.hardware not in self.skus:
                 continue
@@ -172,14 +177,19 @@ class InstancePool:
                 for i in self.instances
                 if i.version == target.version and i.hardware == target.hardware and i.alive
             ]
-            for instance in same[: target.min_instances]:
+            wanted = min(target.min_instances, room)
+            if wanted < target.min_instances:
+                log.warning("instance.warm_capped", deployment=target.deployment, kept=wanted)
+            for instance in same[:wanted]:
                 instance.kept_warm_for = target.deployment
-            for _ in range(target.min_instances - len(same)):
+            room -= min(len(same), wanted)
+            for _ in range(wanted - len(same)):
                 try:
                     started = self._launch(target.version, target.hardware)
                 except NoCapacity:
                     log.warning("instance.warm_start_skipped", deployment=target.deployment)
                     break
+                room -= 1
                 started.kept_warm_for = target.deployment
                 assert started.starting is not None
                 started.starting.add_done_callback(_report_warm_start)
