@@ -23,7 +23,8 @@ import structlog
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
 from mimeo.core.protocol import Offer, WarmSlot, WarmTarget
-from mimeo.runtime.archive import SCHEMA_PATH, unpack
+from mimeo.runtime.archive import SCHEMA_PATH
+from mimeo.runtime.archive_reader import unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
