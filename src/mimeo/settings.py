@@ -15,7 +15,13 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """Defaults to a SQLite file in the data dir; ``postgresql://...`` for cluster mode."""
     env_dir: Path | None = None
-    """Where model environments are built; shared by every version that needs the same ones."""
+    """Where model environments are built; shared by every version that needs the same ones.
+    Unset, the user's cache directory (``$XDG_CACHE_HOME/mimeo/envs``, else
+    ``~/.cache/mimeo/envs``): a build cache, so ``mimeo push`` run anywhere leaves nothing in
+    the directory it was run from, and a server and the CLI on one machine share it."""
+    xdg_cache_home: Path | None = Field(
+        default=None, validation_alias=AliasChoices("XDG_CACHE_HOME")
+    )
     bootstrap_token: str | None = None
     bootstrap_username: str = "admin"
     worker_token: str | None = None
@@ -86,4 +92,6 @@ class Settings(BaseSettings):
 
     @property
     def resolved_env_dir(self) -> Path:
-        return self.env_dir or self.data_dir / "envs"
+        if self.env_dir is not None:
+            return self.env_dir
+        return (self.xdg_cache_home or Path.home() / ".cache") / "mimeo" / "envs"

@@ -23,6 +23,7 @@ from mimeo.api.context import AppContext
 from mimeo.api.signing import UrlSigner
 from mimeo.cli.data_dir import private_data_dir
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
+from mimeo.cli.listen import listening_socket
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.tls import TlsFiles, server_tls
 from mimeo.cli.webhooks import attach_webhooks
@@ -90,6 +91,7 @@ async def serve(
     run_worker: bool,
     console: Console,
 ) -> None:
+    listener = listening_socket(host, port)
     private_data_dir(settings.data_dir)
     tls = server_tls(settings, host)
     if settings.allow_private_urls is None:
@@ -133,7 +135,7 @@ async def serve(
         channel = InProcessWorkerChannel(context, new_worker_id())
         director = await build_director(settings, channel, builder)
 
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if serving.done():
             await serving

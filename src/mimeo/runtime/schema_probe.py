@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from typing import Any
+
+SYNTAX_ERROR_EXIT = 3
+"""The exit status that says: the model's code does not parse; stderr holds one line."""
 
 
 def describe(reference: str) -> dict[str, Any]:
@@ -50,4 +54,10 @@ def describe(reference: str) -> dict[str, Any]:
 
 if __name__ == "__main__":
     sys.path.insert(0, ".")
-    print(json.dumps(describe(sys.argv[1])))
+    try:
+        facts = describe(sys.argv[1])
+    except SyntaxError as error:
+        where = os.path.relpath(error.filename) if error.filename else sys.argv[1]
+        print(f"{where}, line {error.lineno}: {error.msg}", file=sys.stderr)
+        sys.exit(SYNTAX_ERROR_EXIT)
+    print(json.dumps(facts))
