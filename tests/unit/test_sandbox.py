@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from mimeo.runtime import sandbox
 from mimeo.runtime.sandbox import Boundary, ModelUser
 
 SERVER = ["/envs/abc/bin/python", "-m", "cog.server.http"]
@@ -59,3 +62,26 @@ def test_as_root_the_user_changes_inside_the_box_after_its_mounts(tmp_path: Path
     assert inside[0] == "setpriv"
     assert "--reuid=990" in inside
     assert inside[-len(SERVER) :] == SERVER
+
+
+def test_an_instance_with_gpus_keeps_their_device_nodes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox, "GPU_DEVICES", ("null",))  # a device node every host has
+    venv = tmp_path / "envs" / "abc"
+    (venv / "bin").mkdir(parents=True)
+    boundary = Boundary(bwrap="/usr/bin/bwrap")
+
+    def wrapped(gpus: bool) -> list[str]:
+        return boundary.wrap(
+            SERVER, venv=venv, model_dir=tmp_path / "m", scratch=tmp_path / "s", gpus=gpus
+        )
+
+    with_gpus = wrapped(gpus=True)
+
+    assert with_gpus[with_gpus.index("--dev-bind-try") : with_gpus.index("--dev-bind-try") + 3] == [
+        "--dev-bind-try",
+        "/dev/null",
+        "/dev/null",
+    ]
+    assert "--dev-bind-try" not in wrapped(gpus=False)
