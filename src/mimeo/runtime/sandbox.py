@@ -99,7 +99,7 @@ class Boundary:
             return list(command)
         switch = [] if self.user is None else _switch_user(self.user)
         mounts = _Mounts()
-        mounts.add(["--perms", "1777", "--tmpfs", "/tmp"])
+        mounts.tmpfs(Path("/tmp"))
         _system_mounts(mounts)
         mounts.add(["--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc"])
         if gpus:
@@ -149,6 +149,11 @@ class _Mounts:
 
     def add(self, arguments: list[str]) -> None:
         self.arguments.extend(arguments)
+
+    def tmpfs(self, path: Path) -> None:
+        """An empty directory anyone may write in, as /tmp is."""
+        self.add(["--perms", "1777", "--tmpfs", str(path)])
+        self._made.add(path)
 
     def bind(self, kind: str, path: Path, *, must_exist: bool = True) -> None:
         if any(path.is_relative_to(bound) for bound in self._bound):
