@@ -71,6 +71,15 @@ def test_a_model_sees_none_of_the_servers_secrets_in_its_environment(server: Mim
     assert [name for name in environ if name.startswith("MIMEO_")] == []
 
 
+def test_a_model_cannot_read_the_servers_environment_through_proc(server: MimeoServer) -> None:
+    environ = Path(f"/proc/{server.process.pid}/environ")
+
+    reach = snoop(server, environ)["reach"]
+
+    assert environ.exists()
+    assert reach[str(environ)] in ("missing", "denied")
+
+
 def test_a_model_gets_the_variables_its_mimeo_yaml_names(server: MimeoServer) -> None:
     environ: dict[str, str] = snoop(server)["environ"]
 

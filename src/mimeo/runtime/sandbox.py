@@ -13,6 +13,13 @@ machine as this host allows, in three layers:
   missing), switched to with ``setpriv`` inside the box, after bwrap has mounted paths only
   root can reach (a Python under ``/root``, a data directory kept 0700).
 
+The box keeps the host's process namespace: coglet names its worker sockets by process id in
+the abstract socket namespace, which belongs to the network namespace the box must share (the
+worker reaches the server on loopback), so in private process namespaces every instance would
+be pid 2 and the second would fail to start. A model still cannot look into mimeo's processes
+(another uid, or another user namespace); models running at once as ``mimeo-model`` can see
+each other's processes.
+
 As root without bwrap the model keeps root's uid: its venv, model and scratch directories live
 in the 0700 data directory, which another user could not reach. The worker logs once which
 boundary it has, so an operator who wants more knows to install bubblewrap.
@@ -115,7 +122,6 @@ class Boundary:
             self.bwrap,
             *mounts.arguments,
             "--unshare-ipc",
-            "--unshare-pid",
             "--unshare-uts",
             "--unshare-cgroup-try",
             "--die-with-parent",
