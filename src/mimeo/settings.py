@@ -24,7 +24,13 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """Defaults to a SQLite file in the data dir; ``postgresql://...`` for cluster mode."""
     env_dir: Path | None = None
-    """Where model environments are built; shared by every version that needs the same ones."""
+    """Where model environments are built; shared by every version that needs the same ones.
+    Unset, the user's cache directory (``$XDG_CACHE_HOME/mimeo/envs``, else
+    ``~/.cache/mimeo/envs``): a build cache, so ``mimeo push`` run anywhere leaves nothing in
+    the directory it was run from, and a server and the CLI on one machine share it."""
+    xdg_cache_home: Path | None = Field(
+        default=None, validation_alias=AliasChoices("XDG_CACHE_HOME")
+    )
     bootstrap_token: str | None = None
     bootstrap_username: str = "admin"
     worker_token: str | None = None
@@ -70,6 +76,10 @@ class Settings(BaseSettings):
 
     max_instances: int = Field(default=_POOL.max_instances, ge=1)
     """Model instances (Cog server processes) a worker runs at once, across versions."""
+    max_deployment_instances: int | None = Field(default=None, ge=1)
+    """The most instances one deployment may ask for (its ``min_instances`` and
+    ``max_instances``): what the fleet can hold. Unset, ``max_instances``, one worker's pool,
+    which is the whole fleet in embedded mode; set it to the fleet's size in cluster mode."""
     idle_timeout_seconds: float = Field(default=_POOL.idle_timeout, gt=0)
     """An instance unused this long stops (scale to zero); the next prediction cold-starts it.
     Instances a deployment's ``min_instances`` asks for stay up."""
@@ -86,5 +96,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.data_dir / 'mimeo.db').resolve()}"
 
     @property
+    def deployment_instance_ceiling(self) -> int:
+        return self.max_deployment_instances or self.max_instances
+
+    @property
     def resolved_env_dir(self) -> Path:
-        return self.env_dir or self.data_dir / "envs"
+        if self.env_dir is not None:
+            return self.env_dir
+        return (self.xdg_cache_home or Path.home() / ".cache") / "mimeo" / "envs"

@@ -195,3 +195,32 @@ async def test_a_deployment_is_created_under_the_callers_username(app: App) -> N
     assert created.json()["owner"] == "bob"
     deployment = await app.context.store.deployments.get("bob", "bobs-echo")
     assert deployment.max_in_flight == 4
+
+
+async def test_a_deployment_asking_for_more_instances_than_the_fleet_holds_is_a_422(
+    app: App,
+) -> None:
+    body = {
+        "name": "huge",
+        "model": "alice/echo",
+        "version": VERSION_ID,
+        "hardware": "cpu",
+        "min_instances": 10**6,
+        "max_instances": 10**30,
+    }
+    async with app.client(ALICE_TOKEN) as alice:
+        answer = await alice.post("/v1/deployments", json=body)
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in answer.json()["errors"]] == ["min_instances", "max_instances"]
+
+
+async def test_an_update_to_more_instances_than_the_fleet_holds_is_a_422(app: App) -> None:
+    await deploy(app, "growing", min_instances=0)
+
+    async with app.client(ALICE_TOKEN) as alice:
+        answer = await alice.patch("/v1/deployments/alice/growing", json={"max_instances": 10**30})
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [{"field": "max_instances", "message": "must be at most 4"}]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
 from collections.abc import Callable
 
 import httpx
@@ -141,3 +143,23 @@ def test_a_model_without_a_cover_has_none(
     push_fixture("echo")
 
     assert client.models.get("fixtures/echo").cover_image_url is None
+
+
+def test_a_push_that_unpacks_far_beyond_its_size_is_refused_before_it_is_unpacked(
+    mimeo_server: MimeoServer,
+) -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("weights.bin")
+        info.size = 64 * 1024 * 1024  # of zeros: some 64 KB once compressed
+        archive.addfile(info, io.BytesIO(bytes(info.size)))
+    with mimeo_server.http() as http:
+        answer = http.post(
+            "/v1/models/people/bomb/versions",
+            content=buffer.getvalue(),
+            headers={"Content-Type": "application/gzip"},
+        )
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "times its compressed size" in answer.json()["detail"]

@@ -61,10 +61,13 @@ def model_processes(root: int) -> dict[int, str]:
 
 
 def servers_and_workers(processes: dict[int, str]) -> tuple[list[int], list[int]]:
+    """The Cog server itself, not the guard or the bubblewrap box that start it."""
     servers = [
         pid
         for pid, cmd in processes.items()
-        if "cog.server.http" in cmd and "mimeo.runtime.guard" not in cmd
+        if "cog.server.http" in cmd
+        and "mimeo.runtime.guard" not in cmd
+        and not cmd.split()[0].endswith("bwrap")
     ]
     workers = [pid for pid, cmd in processes.items() if "_run_worker" in cmd]
     return servers, workers

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import FIXTURES, MimeoServer
+from tests.conftest import FIXTURES, MimeoServer, free_port
 
 
 def mimeo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -113,3 +115,82 @@ def test_file_outputs_are_written_next_to_the_user(env_dir: Path, tmp_path: Path
     assert result.returncode == 0, result.stderr
     written = [p for p in tmp_path.iterdir() if p.is_file()]
     assert [p.read_bytes() for p in written] == [b"hello from outputs-path\n"], result.stdout
+
+
+def test_run_finds_the_server_through_replicate_base_url(
+    mimeo_server: MimeoServer, push_fixture: Callable[[str], str]
+) -> None:
+    push_fixture("echo")
+    env = {**talking_to(mimeo_server), "REPLICATE_BASE_URL": mimeo_server.url}
+    del env["MIMEO_SERVER"]
+
+    result = mimeo("run", "fixtures/echo", "-i", "text=via replicate's variable", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "via replicate's variable"
+
+
+def test_an_unreachable_server_is_named_in_one_line(mimeo_server: MimeoServer) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    env = {**talking_to(mimeo_server), "MIMEO_SERVER": nowhere}
+
+    result = mimeo("run", "fixtures/echo", "-i", "text=x", env=env)
+
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert f"Could not reach a mimeo server at {nowhere}" in line
+
+
+def test_a_model_with_a_syntax_error_is_said_in_one_line_with_the_fix(
+    mimeo_server: MimeoServer, tmp_path: Path
+) -> None:
+    model = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "echo", model)
+    (model / "predict.py").write_text(
+        "from cog import BasePredictor\n\n\nclass Predictor(BasePredictor):\n"
+        "    def predict(self, text: str) -> str\n        return text\n"
+    )
+
+    result = mimeo("push", str(model), "--model", "fixtures/broken", env=talking_to(mimeo_server))
+
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert "predict.py, line 5: expected ':'" in line
+    assert "Fix that line" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_push_leaves_only_cogs_files_in_the_model_and_nothing_where_it_runs(
+    mimeo_server: MimeoServer, env_dir: Path, tmp_path: Path
+) -> None:
+    model, elsewhere, cache = tmp_path / "echo", tmp_path / "elsewhere", tmp_path / "cache"
+    shutil.copytree(FIXTURES / "echo", model)
+    elsewhere.mkdir()
+    (cache / "mimeo").mkdir(parents=True)
+    (cache / "mimeo" / "envs").symlink_to(env_dir)  # the session's builds, found by XDG path
+    env = {**talking_to(mimeo_server), "XDG_CACHE_HOME": str(cache)}
+    del env["MIMEO_ENV_DIR"]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mimeo", "push", str(model), "--model", "fixtures/echo-tidy"],
+        env=env, cwd=elsewhere, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in model.iterdir()) == [".cog", "cog.yaml", "predict.py"]
+
+
+def test_a_port_in_use_at_serve_is_said_in_one_line_with_the_fix(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "MIMEO_DATA_DIR": str(tmp_path / "data")}
+
+        result = mimeo("serve", "--port", str(port), "--examples", "none", env=env)
+
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert f"Port {port} on 127.0.0.1 is already in use" in line
+    assert "--port" in line

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mimeo.core.errors import InvalidRequest
-from mimeo.runtime.archive import SCHEMA_PATH, archive_id, pack, read_member, unpack
+from mimeo.core.errors import InvalidRequest, PayloadTooLarge
+from mimeo.runtime.archive import SCHEMA_PATH, pack
+from mimeo.runtime.archive_reader import ArchiveLimits, UnsafeArchive, read_archive, unpack
 
 SCHEMA = b'{"openapi": "3.0.2"}'
 
@@ -82,31 +83,89 @@ def test_caches_and_vcs_files_do_not_change_the_id(model_dir: Path, junk: str) -
 def test_the_server_recomputes_the_same_id_from_the_archive(model_dir: Path) -> None:
     version, archive = pack(model_dir, SCHEMA)
 
-    assert archive_id(archive) == version
+    assert read_archive(archive).version_id == version
 
 
-def test_read_member_returns_a_files_bytes(model_dir: Path) -> None:
+def test_reading_keeps_the_files_asked_for_by_name(model_dir: Path) -> None:
     _, archive = pack(model_dir, SCHEMA)
 
-    assert read_member(archive, "weights/w.bin") == b"\x00\x01\x02"
+    files = read_archive(archive, keep={"weights/w.bin", SCHEMA_PATH, "train.py"}).files
 
-
-def test_the_generated_schema_travels_inside_the_archive(model_dir: Path) -> None:
-    _, archive = pack(model_dir, SCHEMA)
-
-    assert read_member(archive, SCHEMA_PATH) == SCHEMA
-
-
-def test_read_member_of_a_missing_file_is_a_bad_request(model_dir: Path) -> None:
-    _, archive = pack(model_dir, SCHEMA)
-
-    with pytest.raises(InvalidRequest, match=r"has no readable train\.py"):
-        read_member(archive, "train.py")
+    assert files == {"weights/w.bin": b"\x00\x01\x02", SCHEMA_PATH: SCHEMA}
 
 
 def test_an_archive_that_is_not_a_tar_gz_is_a_bad_request() -> None:
     with pytest.raises(InvalidRequest, match=r"not a valid tar\.gz"):
-        archive_id(b"definitely not gzip")
+        read_archive(b"definitely not gzip")
+
+
+def tar_gz(members: dict[str, int]) -> bytes:
+    """An archive of zero-filled files of the given sizes, streamed so tests stay small."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, size in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = size
+            archive.addfile(info, io.BytesIO(bytes(size)))
+    return buffer.getvalue()
+
+
+SMALL = ArchiveLimits(
+    max_bytes=64 * 1024,
+    max_unpacked_bytes=1024 * 1024,
+    max_files=5,
+    max_ratio=10,
+    ratio_allowance_bytes=64 * 1024,
+)
+
+
+def test_an_archive_unpacking_past_the_size_limit_is_too_large() -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("weights.bin")
+        info.size = 2 * 1024 * 1024
+        archive.addfile(info, io.BytesIO(os.urandom(info.size)))
+
+    with pytest.raises(PayloadTooLarge, match="more than 1048576 bytes"):
+        read_archive(buffer.getvalue(), limits=ArchiveLimits(max_unpacked_bytes=1024 * 1024))
+
+
+def test_an_archive_compressed_past_the_ratio_limit_is_refused() -> None:
+    archive = tar_gz({"zeros.bin": 512 * 1024})
+
+    with pytest.raises(UnsafeArchive, match="over 10 times its compressed size"):
+        read_archive(archive, limits=SMALL)
+
+
+def test_an_archive_of_too_many_files_is_refused() -> None:
+    archive = tar_gz({f"f{i}.txt": 1 for i in range(6)})
+
+    with pytest.raises(UnsafeArchive, match="more than 5 files"):
+        read_archive(archive, limits=SMALL)
+
+
+def test_a_name_twice_in_an_archive_is_refused() -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for content in (b"a", b"b"):
+            info = tarfile.TarInfo("predict.py")
+            info.size = 1
+            archive.addfile(info, io.BytesIO(content))
+
+    with pytest.raises(UnsafeArchive, match=r"predict\.py twice"):
+        read_archive(buffer.getvalue())
+
+
+def test_a_compressed_archive_over_the_upload_limit_is_too_large() -> None:
+    with pytest.raises(PayloadTooLarge, match="limited to 65536 bytes"):
+        read_archive(os.urandom(65 * 1024), limits=SMALL)
+
+
+def test_unpacking_applies_the_same_limits(tmp_path: Path) -> None:
+    archive = tar_gz({"zeros.bin": 512 * 1024})
+
+    with pytest.raises(UnsafeArchive):
+        unpack(archive, tmp_path / "out", limits=SMALL)
 
 
 def test_unpack_restores_the_files(model_dir: Path, tmp_path: Path) -> None:
@@ -125,7 +184,7 @@ def test_unpack_refuses_paths_that_climb_out_of_the_target(tmp_path: Path) -> No
         info.size = 1
         archive.addfile(info, io.BytesIO(b"x"))
 
-    with pytest.raises(InvalidRequest, match="unsafe path"):
+    with pytest.raises(UnsafeArchive, match="unsafe path"):
         unpack(buffer.getvalue(), tmp_path / "out")
     assert not (tmp_path / "escaped.txt").exists()
 
@@ -154,4 +213,4 @@ def test_the_id_depends_on_content_only_not_on_creation_order(
         first_id, archive = pack(Path(first), SCHEMA)
 
         assert pack(Path(second), SCHEMA)[0] == first_id
-        assert archive_id(archive) == first_id
+        assert read_archive(archive).version_id == first_id

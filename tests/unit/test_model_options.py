@@ -92,3 +92,16 @@ def test_replacing_what_the_model_does_not_install_is_an_error_even_on_the_cpu(
 def test_hardware_must_be_gpu_or_a_gpu_sku(tmp_path: Path, sku: str) -> None:
     with pytest.raises(InvalidRequest, match=sku):
         pinned(tmp_path, f"install:\n  hardware:\n    {sku}:\n      torch: torch==2\n")
+
+
+def test_a_model_may_name_variables_of_the_workers_environment(tmp_path: Path) -> None:
+    (tmp_path / "mimeo.yaml").write_text("environment:\n  - HF_TOKEN\n")
+
+    assert ModelOptions.load(tmp_path).environment == ["HF_TOKEN"]
+
+
+def test_a_model_cannot_ask_for_mimeos_own_variables(tmp_path: Path) -> None:
+    (tmp_path / "mimeo.yaml").write_text("environment:\n  - MIMEO_BOOTSTRAP_TOKEN\n")
+
+    with pytest.raises(InvalidRequest, match="MIMEO_BOOTSTRAP_TOKEN"):
+        ModelOptions.load(tmp_path)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-from mimeo.core.protocol import WarmSlot
+from mimeo.core.protocol import WarmSlot, WarmTarget
 from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
@@ -134,4 +134,35 @@ def test_instances_get_a_share_of_the_cores_unless_the_operator_set_threads(
     monkeypatch.setenv("MKL_NUM_THREADS", "8")
     pool = InstancePool(tmp_path, builder, no_archive, limits)
 
-    assert pool._thread_limits() == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    assert pool._thread_limits() == {
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "8",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+
+
+async def test_deployments_never_hold_the_last_slot_an_on_demand_model_needs(
+    tmp_path: Path,
+) -> None:
+    never = asyncio.Event()
+
+    async def archive_never_arrives(version: str) -> bytes:
+        await never.wait()
+        raise AssertionError("unreachable")
+
+    pool = InstancePool(
+        tmp_path, EnvironmentBuilder(tmp_path / "envs"), archive_never_arrives, PoolLimits(3)
+    )
+    greedy = WarmTarget(
+        deployment="a/greedy",
+        version="v1",
+        hardware="cpu",
+        min_instances=10**6,
+        max_instances=10**6,
+    )
+
+    pool.keep_warm([greedy])
+
+    assert len(pool.instances) == 2
+    assert pool.offer().startable_hardware == ["cpu"]
+    await pool.close()

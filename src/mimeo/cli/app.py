@@ -17,6 +17,7 @@ from rich.console import Console
 from mimeo.cli.fleet import show_workers
 from mimeo.cli.hardware import show_inventory
 from mimeo.cli.inputs import parse_inputs
+from mimeo.cli.listen import CannotListen
 from mimeo.cli.local_predict import predict_locally
 from mimeo.cli.outputs import show_output
 from mimeo.cli.push import PushFailed, push_model
@@ -46,6 +47,16 @@ out = Console(soft_wrap=True)
 ServerOption = Annotated[
     str, typer.Option("--server", envvar="MIMEO_SERVER", help="The mimeo server to talk to.")
 ]
+ClientServerOption = Annotated[
+    str,
+    typer.Option(
+        "--server",
+        envvar=["MIMEO_SERVER", "REPLICATE_BASE_URL"],
+        help="The mimeo server to talk to (MIMEO_SERVER, then REPLICATE_BASE_URL).",
+    ),
+]
+"""What a user's client commands take: the ready message tells them to export
+REPLICATE_BASE_URL for the official clients, and the same export serves ``mimeo run``."""
 TokenOption = Annotated[
     str | None,
     typer.Option(
@@ -92,13 +103,23 @@ def _client(server: str, token: str) -> httpx.AsyncClient:
     )
 
 
+def _failure(error: Exception, server: str) -> str:
+    """A connection failure names the server tried and where that address came from."""
+    if isinstance(error, httpx.TransportError):
+        return (
+            f"Could not reach a mimeo server at {server} ({type(error).__name__}: {error}); "
+            "pass --server or set MIMEO_SERVER (or REPLICATE_BASE_URL)."
+        )
+    return str(error)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Where the database, files and environments live."),
+        typer.Option("--data-dir", help="Where the database, token and files live."),
     ] = None,
     examples: Annotated[
         str, typer.Option(help="Which bundled examples to push: all, minimal or none.")
@@ -132,8 +153,8 @@ def serve(
         raise typer.BadParameter("--examples is all, minimal or none")
     try:
         asyncio.run(serve_platform(settings, host, port, examples, worker, console))
-    except TlsError as error:
-        console.print(str(error), style="red", markup=False)
+    except (TlsError, CannotListen) as error:
+        console.print(str(error), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from error
 
 
@@ -207,7 +228,7 @@ def hardware() -> None:
 def push(
     directory: Annotated[Path, typer.Argument(help="Model directory with cog.yaml.")],
     model: Annotated[str, typer.Option("--model", help="owner/name to push to.")],
-    server: ServerOption = "http://127.0.0.1:8000",
+    server: ClientServerOption = "http://127.0.0.1:8000",
     token: TokenOption = None,
 ) -> None:
     """Build a model directory's environment and push it as a new version."""
@@ -222,7 +243,7 @@ def push(
     try:
         version = asyncio.run(run())
     except (PushFailed, MimeoError, httpx.HTTPError) as error:
-        console.print(f"[red]{error}[/]")
+        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     out.print(f"{ref.full_name}:{version['id']}")
 
@@ -269,7 +290,7 @@ def predict(
 def run(
     model: Annotated[str, typer.Argument(help="owner/name or owner/name:version")],
     inputs: InputOption = None,
-    server: ServerOption = "http://127.0.0.1:8000",
+    server: ClientServerOption = "http://127.0.0.1:8000",
     token: TokenOption = None,
 ) -> None:
     """Run a model on a mimeo server and print its output."""
@@ -305,7 +326,7 @@ def run(
     try:
         prediction, schema = asyncio.run(call())
     except (MimeoError, httpx.HTTPError) as error:
-        console.print(f"[red]{error}[/]")
+        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     if prediction.get("logs"):
         console.print(prediction["logs"].rstrip("\n"), style="dim", markup=False)

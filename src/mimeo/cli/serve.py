@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -19,7 +20,9 @@ from uvicorn.server import HANDLED_SIGNALS
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
+from mimeo.cli.data_dir import private_data_dir
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
+from mimeo.cli.listen import listening_socket
 from mimeo.cli.platform import platform
 from mimeo.cli.push import PushFailed, push_model
 from mimeo.cli.system_packages import left_out_line, missing_per_need, needs
@@ -91,19 +94,19 @@ async def serve(
     run_worker: bool,
     console: Console,
 ) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    listener = listening_socket(host, port)
+    private_data_dir(settings.data_dir)
     tls = server_tls(settings, host)
     if settings.allow_private_urls is None:
         settings = settings.model_copy(update={"allow_private_urls": run_worker})
     url = own_url(host, port, tls)
     async with platform(settings, url) as context:
-        await run_node(context, host, port, tls, url, examples, run_worker, console)
+        await run_node(context, listener, tls, url, examples, run_worker, console)
 
 
 async def run_node(
     context: AppContext,
-    host: str,
-    port: int,
+    listener: socket.socket,
     tls: TlsFiles | None,
     url: str,
     examples: str,
@@ -116,8 +119,6 @@ async def run_node(
     server = EmbeddedServer(
         uvicorn.Config(
             create_app(context),
-            host=host,
-            port=port,
             log_level="warning",
             access_log=False,
             ssl_certfile=tls.certfile if tls else None,
@@ -131,7 +132,7 @@ async def run_node(
         channel = InProcessWorkerChannel(context, new_worker_id())
         director = await build_director(settings, channel, builder)
 
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if serving.done():
             await serving

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import structlog
 
+from mimeo.cli.data_dir import private_data_dir
 from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.environment import EnvironmentBuilder
+from mimeo.runtime.sandbox import detect_boundary
 from mimeo.settings import Settings
 from mimeo.worker.api_client import WorkerChannel
 from mimeo.worker.director import Director
@@ -27,7 +29,12 @@ async def build_director(
         threads_per_instance=max(1, inventory.cpus // settings.max_instances),
     )
     pool = InstancePool(
-        settings.data_dir / "worker", builder, channel.archive, limits, inventory.gpus
+        private_data_dir(settings.data_dir) / "worker",
+        builder,
+        channel.archive,
+        limits,
+        inventory.gpus,
+        await detect_boundary(),
     )
     log.info(
         "worker.ready",

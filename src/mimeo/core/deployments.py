@@ -12,15 +12,23 @@ from mimeo.core.hardware import hardware_error
 
 
 def check_configuration(
-    hardware_sku: str, min_instances: int, max_instances: int
+    hardware_sku: str, min_instances: int, max_instances: int, ceiling: int
 ) -> list[FieldError]:
-    """Every problem at once, so a client fixes its request in one round trip."""
+    """Every problem at once, so a client fixes its request in one round trip.
+
+    ``ceiling`` is what the fleet can hold: a deployment asking for more could never have it,
+    and its number would not even fit the database's integer.
+    """
     unknown = hardware_error(hardware_sku)
     errors: list[FieldError] = [] if unknown is None else [unknown]
     if min_instances < 0:
         errors.append(FieldError("min_instances", "must be 0 or more"))
+    elif min_instances > ceiling:
+        errors.append(FieldError("min_instances", f"must be at most {ceiling}"))
     if max_instances < 1:
         errors.append(FieldError("max_instances", "must be 1 or more"))
+    elif max_instances > ceiling:
+        errors.append(FieldError("max_instances", f"must be at most {ceiling}"))
     elif max_instances < min_instances:
         errors.append(
             FieldError("max_instances", f"must be at least min_instances ({min_instances})")

@@ -2,6 +2,7 @@
 
 A version id is the sha256 of the directory's content (sorted relative paths and bytes), not of
 the tar.gz bytes, so the same files always give the same id whatever the timestamps or gzip.
+Reading an archive someone pushed is ``archive_reader``'s: within limits, in one pass.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ import hashlib
 import io
 import tarfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
-
-from mimeo.core.errors import InvalidRequest
+from pathlib import Path
 
 IGNORED_DIRS = frozenset(
     {".git", ".venv", "__pycache__", ".mypy_cache", ".pytest_cache", "node_modules", ".cog"}
@@ -51,43 +50,5 @@ def pack(model_dir: Path, schema_json: bytes) -> tuple[str, bytes]:
     return content_id(entries), buffer.getvalue()
 
 
-def archive_id(archive_bytes: bytes) -> str:
-    """The version id of an uploaded archive, recomputed: the client's word is not taken."""
-    entries: list[tuple[str, bytes]] = []
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive_bytes), mode="r:gz") as archive:
-            for member in archive.getmembers():
-                handle = archive.extractfile(member) if member.isfile() else None
-                if handle is not None:
-                    entries.append((member.name, handle.read()))
-    except (tarfile.TarError, OSError, EOFError) as error:
-        raise InvalidRequest(f"the model archive is not a valid tar.gz: {error}") from error
-    return content_id(entries)
-
-
 COVER_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
 """A ``cover<suffix>`` beside cog.yaml is the model's picture (the web UI shows it)."""
-
-
-def read_member(archive_bytes: bytes, name: str) -> bytes:
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive_bytes), mode="r:gz") as archive:
-            member = archive.extractfile(name)
-            if member is None:
-                raise KeyError(name)
-            return member.read()
-    except (tarfile.TarError, KeyError, OSError) as error:
-        raise InvalidRequest(f"the model archive has no readable {name}") from error
-
-
-def unpack(archive_bytes: bytes, target: Path) -> None:
-    """Extract with the ``data`` filter: no absolute paths, links out of the tree or devices."""
-    target.mkdir(parents=True, exist_ok=True)
-    try:
-        with tarfile.open(fileobj=io.BytesIO(archive_bytes), mode="r:gz") as archive:
-            for member in archive.getmembers():
-                if PurePosixPath(member.name).is_absolute() or ".." in member.name.split("/"):
-                    raise InvalidRequest(f"unsafe path in model archive: {member.name}")
-            archive.extractall(target, filter="data")
-    except tarfile.TarError as error:
-        raise InvalidRequest(f"the model archive is not a valid tar.gz: {error}") from error

@@ -10,7 +10,9 @@ worker notices its parent's death only once its prediction returns; with a GPU m
 minutes of a held GPU).
 
 SIGTERM to the group (``CogInstance.stop``) is the server's to handle (coglet drains); the guard
-waits for the server to exit and then cleans up.
+waits for the server to exit and then cleans up. Inside bubblewrap the command is ``bwrap``, which
+SIGTERM ends at once, taking the box with it: instances are only stopped once their predictions
+are done or given up, so nothing is lost by the shorter goodbye.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ The server runs under ``mimeo.runtime.guard``, which leads the instance's proces
 all of it when mimeo exits, however it exits: a killed worker or server leaves no model process
 behind.
 
+With a ``ModelBox`` (the worker's instances), the server runs inside the host's boundary for model
+code (``mimeo.runtime.sandbox``) with an environment of its own (``mimeo.runtime.model_env``).
 The venv's ``bin`` goes first on ``PATH`` because coglet spawns its worker as ``python`` from PATH.
 cog.yaml's ``environment:`` is what Cog bakes into the image, so it is set here for every way an
 instance starts (worker, ``mimeo predict``); it overrides the host's variables and mimeo's
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -31,6 +34,8 @@ from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
 from mimeo.runtime.environment import Environment
+from mimeo.runtime.model_env import model_environment
+from mimeo.runtime.sandbox import ModelBox
 
 SETUP_TIMEOUT_SECONDS = 600.0
 AT_CAPACITY_RETRY_SECONDS = 0.002
@@ -69,12 +74,16 @@ class CogInstance:
         log_path: Path,
         *,
         extra_env: dict[str, str] | None = None,
+        box: ModelBox | None = None,
     ) -> None:
+        """Without ``box`` the server runs as ``cog predict`` would, with mimeo's environment:
+        for ``mimeo predict``, the user's own model on the user's machine."""
         self.model_dir = model_dir
         self.environment = environment
         self.predict_ref = predict_ref
         self.log_path = log_path
         self.extra_env = extra_env or {}
+        self.box = box
         self.port = 0
         self.setup_logs = ""
         self._process: asyncio.subprocess.Process | None = None
@@ -91,17 +100,24 @@ class CogInstance:
     async def start(self, setup_timeout: float = SETUP_TIMEOUT_SECONDS) -> None:
         """Start the server and wait for setup; raise ``SetupFailed`` with its logs."""
         self.port = free_port()
-        env = {
-            **os.environ,
+        fixed = {
             **self.extra_env,
             **CogConfig.load(self.model_dir).environment_variables,
             "PORT": str(self.port),
             "COG_PREDICT_TYPE_STUB": self.predict_ref,
-            "PATH": f"{self.environment.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "VIRTUAL_ENV": str(self.environment.root),
-            "PYTHONUNBUFFERED": "1",
         }
-        env.pop("PYTHONPATH", None)
+        command = [str(self.environment.python), "-m", "cog.server.http", "--host", "127.0.0.1"]
+        if self.box is None:
+            env = {
+                **os.environ,
+                **fixed,
+                "PATH": f"{self.environment.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                "VIRTUAL_ENV": str(self.environment.root),
+                "PYTHONUNBUFFERED": "1",
+            }
+            env.pop("PYTHONPATH", None)
+        else:
+            env, command = await asyncio.to_thread(self._boxed, self.box, fixed, command)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
@@ -109,11 +125,7 @@ class CogInstance:
                 "-P",  # not the model directory on sys.path: it must not shadow the guard's imports
                 "-m",
                 "mimeo.runtime.guard",
-                str(self.environment.python),
-                "-m",
-                "cog.server.http",
-                "--host",
-                "127.0.0.1",
+                *command,
                 cwd=self.model_dir,
                 env={**env, "PYTHONPATH": GUARD_PYTHONPATH},
                 stdin=asyncio.subprocess.PIPE,
@@ -130,6 +142,27 @@ class CogInstance:
             limits=httpx.Limits(max_keepalive_connections=0),
         )
         await self._wait_ready(setup_timeout)
+
+    def _boxed(
+        self, box: ModelBox, fixed: dict[str, str], command: list[str]
+    ) -> tuple[dict[str, str], list[str]]:
+        box.scratch.mkdir(parents=True, exist_ok=True)
+        box.boundary.hand_over(self.model_dir, box.scratch)
+        env = model_environment(
+            os.environ,
+            venv_bin=self.environment.bin_dir,
+            scratch=box.scratch.resolve(),
+            asked=box.environment,
+            fixed=fixed,
+        )
+        wrapped = box.boundary.wrap(
+            command,
+            venv=self.environment.root,
+            model_dir=self.model_dir,
+            scratch=box.scratch,
+            gpus=bool(fixed.get("CUDA_VISIBLE_DEVICES")),
+        )
+        return env, wrapped
 
     async def _wait_ready(self, timeout: float) -> None:
         assert self._client is not None
@@ -234,6 +267,8 @@ class CogInstance:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self.box is not None:
+            await asyncio.to_thread(shutil.rmtree, self.box.scratch, True)
 
     def _log_tail(self, limit: int = 4000) -> str:
         try:

@@ -13,6 +13,8 @@ setup and a prediction may take) lives here and travels with the version's archi
         gpu:          # every GPU SKU; a SKU's own name (gpu-h100) wins over it
           torch: torch===2.13.0
           onnxruntime: onnxruntime-gpu==1.30.0
+    environment:      # variables of the worker's environment the model may see (by name)
+      - HF_TOKEN
 
 So one cog.yaml, pinned to CPU builds that run anywhere (and that ``mimeo push`` builds), gets
 the CUDA builds on a GPU node, where the worker builds the environment for the SKU it runs.
@@ -39,6 +41,10 @@ def project_name(requirement: str) -> str:
     match = _NAME.match(requirement)
     name = match.group(1) if match else requirement.strip()
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RESERVED_PREFIX = "MIMEO_"
 
 
 class Timeouts(BaseModel):
@@ -99,6 +105,20 @@ class ModelOptions(BaseModel):
 
     timeouts: Timeouts = Field(default_factory=Timeouts)
     install: Install = Field(default_factory=Install)
+    environment: list[str] = Field(default_factory=list)
+    """Names of the worker's variables handed to the model (a token for a model hub, say); a
+    model process sees no other variable of the worker's. mimeo's own (``MIMEO_*``) are never
+    handed over, whoever asks: the person pushing a model is not the operator."""
+
+    @field_validator("environment")
+    @classmethod
+    def _plain_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not VARIABLE_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an environment variable name")
+            if name.upper().startswith(RESERVED_PREFIX):
+                raise ValueError(f"{name} is mimeo's own and never reaches a model")
+        return names
 
     @classmethod
     def load(cls, model_dir: Path) -> ModelOptions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from mimeo.runtime.archive import SCHEMA_PATH
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import BuildFailed, Environment, EnvironmentBuilder, ProgressCallback
 from mimeo.runtime.openapi import build_schema
+from mimeo.runtime.schema_probe import SYNTAX_ERROR_EXIT
 
 PROBE = Path(__file__).with_name("schema_probe.py")
 
@@ -32,10 +34,17 @@ async def generate_schema(env: Environment, model_dir: Path, predict_ref: str) -
         str(PROBE),
         predict_ref,
         cwd=model_dir,
+        # The model directory gets only what Cog writes (.cog/), no __pycache__.
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
+    if process.returncode == SYNTAX_ERROR_EXIT:
+        raise BuildFailed(
+            f"Syntax error in the model's code: {err.decode(errors='replace').strip()}. "
+            "Fix that line and try again."
+        )
     if process.returncode != 0:
         raise BuildFailed(
             f"could not read the predictor {predict_ref} in {model_dir}:\n"

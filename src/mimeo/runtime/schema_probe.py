@@ -17,12 +17,15 @@ import ast
 import dataclasses
 import inspect
 import json
+import os
 import sys
 import textwrap
 import typing
 from typing import Any
 
 FILE_TYPES = ("PATH", "FILE")
+SYNTAX_ERROR_EXIT = 3
+"""The exit status that says: the model's code does not parse; stderr holds one line."""
 
 
 def describe(reference: str) -> dict[str, Any]:
@@ -133,4 +136,10 @@ def _typed_dict_output(adt: Any, function: Any) -> dict[str, Any] | None:
 
 if __name__ == "__main__":
     sys.path.insert(0, ".")
-    print(json.dumps(describe(sys.argv[1])))
+    try:
+        facts = describe(sys.argv[1])
+    except SyntaxError as error:
+        where = os.path.relpath(error.filename) if error.filename else sys.argv[1]
+        print(f"{where}, line {error.lineno}: {error.msg}", file=sys.stderr)
+        sys.exit(SYNTAX_ERROR_EXIT)
+    print(json.dumps(facts))

@@ -9,12 +9,13 @@ transaction that reads then writes cannot deadlock on the upgrade.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, make_url, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -38,6 +39,7 @@ def create_engine(url: str) -> AsyncEngine:
     url = async_url(url)
     if not is_sqlite(url):
         return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    _keep_private(url)
     engine = create_async_engine(
         url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
     )
@@ -57,6 +59,21 @@ def create_engine(url: str) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _keep_private(url: str) -> None:
+    """The SQLite file holds the signing and webhook secrets: 0600, made so before SQLite
+    creates it, as SQLite gives its -wal and -shm files the database file's mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say so, in its own words
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(0o600)
 
 
 def alembic_config(url: str) -> Config:

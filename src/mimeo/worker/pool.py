@@ -26,11 +26,13 @@ from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
 from mimeo.core.protocol import InstanceReport, Offer, WarmSlot, WarmTarget
 from mimeo.core.worker_limits import PoolLimits
-from mimeo.runtime.archive import SCHEMA_PATH, unpack
+from mimeo.runtime.archive import SCHEMA_PATH
+from mimeo.runtime.archive_reader import unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.instance import CogInstance
 from mimeo.runtime.model_options import ModelOptions
+from mimeo.runtime.sandbox import Boundary, ModelBox
 
 log = structlog.get_logger()
 FetchArchive = Callable[[str], Awaitable[bytes]]
@@ -103,8 +105,10 @@ class InstancePool:
         fetch_archive: FetchArchive,
         limits: PoolLimits | None = None,
         gpus: Sequence[GpuLike] = (),
+        boundary: Boundary | None = None,
     ) -> None:
         self.work_dir = work_dir
+        self.boundary = boundary or Boundary()
         self.builder = builder
         self.fetch_archive = fetch_archive
         self.limits = limits or PoolLimits()
@@ -161,9 +165,14 @@ class InstancePool:
 
     def keep_warm(self, targets: Sequence[WarmTarget]) -> None:
         """Hold ``min_instances`` of each deployment's current version, starting what is missing;
-        instances of versions no longer wanted become ordinary (and may stop when idle)."""
+        instances of versions no longer wanted become ordinary (and may stop when idle).
+
+        Deployments together hold at most all slots but one: on-demand predictions of every
+        other model always have a place to run.
+        """
         for instance in self.instances:
             instance.kept_warm_for = None
+        room = self.limits.max_instances - 1
         for target in targets:
             if target.hardware not in self.skus:
                 continue
@@ -172,14 +181,19 @@ class InstancePool:
                 for i in self.instances
                 if i.version == target.version and i.hardware == target.hardware and i.alive
             ]
-            for instance in same[: target.min_instances]:
+            wanted = min(target.min_instances, room)
+            if wanted < target.min_instances:
+                log.warning("instance.warm_capped", deployment=target.deployment, kept=wanted)
+            for instance in same[:wanted]:
                 instance.kept_warm_for = target.deployment
-            for _ in range(target.min_instances - len(same)):
+            room -= min(len(same), wanted)
+            for _ in range(wanted - len(same)):
                 try:
                     started = self._launch(target.version, target.hardware)
                 except NoCapacity:
                     log.warning("instance.warm_start_skipped", deployment=target.deployment)
                     break
+                room -= 1
                 started.kept_warm_for = target.deployment
                 assert started.starting is not None
                 started.starting.add_done_callback(_report_warm_start)
@@ -259,6 +273,11 @@ class InstancePool:
                     "COG_MAX_CONCURRENCY": str(config.concurrency.max),
                     **self._thread_limits(),
                 },
+                box=ModelBox(
+                    self.boundary,
+                    self.work_dir / "scratch" / f"{instance.version[:12]}-{time.time_ns()}",
+                    options.environment,
+                ),
             )
             instance.server = server
             log.info("instance.starting", version=instance.version, hardware=instance.hardware)
@@ -275,10 +294,13 @@ class InstancePool:
         return seconds
 
     def _thread_limits(self) -> dict[str, str]:
+        """The worker's own settings win (its operator chose them; a boxed model does not see
+        the worker's environment otherwise), else an even share of the cores."""
         threads = self.limits.threads_per_instance
+        chosen = {name: os.environ[name] for name in THREAD_VARIABLES if name in os.environ}
         if threads is None:
-            return {}
-        return {name: str(threads) for name in THREAD_VARIABLES if name not in os.environ}
+            return chosen
+        return {name: chosen.get(name, str(threads)) for name in THREAD_VARIABLES}
 
     async def _unpacked(self, version: str) -> Path:
         model_dir = self.work_dir / "models" / version

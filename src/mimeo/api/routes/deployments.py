@@ -55,7 +55,10 @@ async def create_deployment(
     body: CreateDeployment, context: ContextDep, account: AccountDep
 ) -> dict[str, Any]:
     errors = name_errors(body.name) + check_configuration(
-        body.hardware, body.min_instances, body.max_instances
+        body.hardware,
+        body.min_instances,
+        body.max_instances,
+        context.settings.deployment_instance_ceiling,
     )
     model, version = await new_release_version(context, body.model, body.version, errors)
     deployment = await context.store.deployments.create(

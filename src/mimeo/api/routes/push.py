@@ -8,6 +8,7 @@ hash, recomputed here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -18,17 +19,23 @@ from fastapi import APIRouter, Request
 from mimeo.api.http.deps import AccountDep, ContextDep
 from mimeo.api.http.serializers import version_json
 from mimeo.core.blob_refs import blob_key, blob_ref
-from mimeo.core.errors import InvalidRequest, PayloadTooLarge
+from mimeo.core.errors import InvalidRequest
 from mimeo.core.identifiers import check_name
 from mimeo.core.records import Model
 from mimeo.core.version_schema import check_version_schema
-from mimeo.runtime.archive import COVER_MEDIA_TYPES, SCHEMA_PATH, archive_id, read_member
+from mimeo.runtime.archive import COVER_MEDIA_TYPES, SCHEMA_PATH
+from mimeo.runtime.archive_reader import (
+    DEFAULT_LIMITS,
+    ArchiveContents,
+    ArchiveTooLarge,
+    read_archive,
+)
 from mimeo.runtime.cog_config import CogConfig, parse_cog_yaml
 from mimeo.runtime.environment import COG_VERSION
 
 router = APIRouter(prefix="/v1/models", tags=["push"])
 log = structlog.get_logger()
-MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+COVERS = tuple(f"cover{suffix}" for suffix in COVER_MEDIA_TYPES)
 
 
 @router.post("/{owner}/{name}/versions", status_code=201)
@@ -37,15 +44,14 @@ async def push_version(
 ) -> dict[str, Any]:
     check_name("owner", owner)
     check_name("model name", name)
-    archive = await request.body()
-    if len(archive) > MAX_ARCHIVE_BYTES:
-        raise PayloadTooLarge(f"model archives are limited to {MAX_ARCHIVE_BYTES} bytes")
+    archive = await _archive_body(request)
     if not archive:
         raise InvalidRequest("send the model directory as a tar.gz request body")
-    version_id = archive_id(archive)
+    contents = await asyncio.to_thread(read_archive, archive, {SCHEMA_PATH, "cog.yaml", *COVERS})
+    version_id = contents.version_id
     try:
-        schema = json.loads(read_member(archive, SCHEMA_PATH))
-        config = CogConfig.model_validate(parse_cog_yaml(read_member(archive, "cog.yaml")))
+        schema = json.loads(_member(contents, SCHEMA_PATH))
+        config = CogConfig.model_validate(parse_cog_yaml(_member(contents, "cog.yaml")))
     except (ValueError, yaml.YAMLError) as error:
         raise InvalidRequest(f"the archive's cog.yaml or schema is unreadable: {error}") from error
     if not config.predict:
@@ -66,22 +72,43 @@ async def push_version(
         build=config.model_dump(mode="json"),
         archive_key=key,
     )
-    await _keep_cover(context, model, archive, version_id)
+    await _keep_cover(context, model, contents)
     log.info("version.pushed", model=model.full_name, version=version_id)
     return version_json(version)
 
 
-async def _keep_cover(context: ContextDep, model: Model, archive: bytes, version_id: str) -> None:
+async def _archive_body(request: Request) -> bytes:
+    """The body, refused with a 413 as soon as it is too large rather than once it is read."""
+    limit = DEFAULT_LIMITS.max_bytes
+    refusal = ArchiveTooLarge(f"model archives are limited to {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refusal
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise refusal
+    return bytes(body)
+
+
+def _member(contents: ArchiveContents, name: str) -> bytes:
+    try:
+        return contents.files[name]
+    except KeyError:
+        raise InvalidRequest(f"the model archive has no readable {name}") from None
+
+
+async def _keep_cover(context: ContextDep, model: Model, contents: ArchiveContents) -> None:
     """A ``cover.png|jpg|webp`` beside cog.yaml becomes the model's ``cover_image_url``, unless
     its owner set one elsewhere."""
     if model.cover_image_url and blob_key(model.cover_image_url) is None:
         return
     for suffix, media_type in COVER_MEDIA_TYPES.items():
-        try:
-            image = read_member(archive, f"cover{suffix}")
-        except InvalidRequest:
+        image = contents.files.get(f"cover{suffix}")
+        if image is None:
             continue
-        key = f"covers/{version_id}{suffix}"
+        key = f"covers/{contents.version_id}{suffix}"
         await context.blobs.put(key, image, media_type)
         await context.store.catalog.set_cover(model, blob_ref(key))
         return

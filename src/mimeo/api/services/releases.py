@@ -71,7 +71,8 @@ async def next_release_version(
 ) -> Version:
     """The version of a deployment's next release: the given one, else the current one (which
     must still exist: its build says how many predictions an instance takes)."""
-    errors = check_configuration(hardware, min_instances, max_instances)
+    ceiling = context.settings.deployment_instance_ceiling
+    errors = check_configuration(hardware, min_instances, max_instances, ceiling)
     chosen = deployment.version if version_id is None else version_id
     _model, version = await new_release_version(context, deployment.model, chosen, errors)
     return version
