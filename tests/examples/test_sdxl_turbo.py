@@ -79,6 +79,8 @@ def server_with_weights(
 ) -> Iterator[MimeoServer]:
     weights = tmp_path_factory.mktemp("weights") / "sdxl-turbo"
     subprocess.run([str(environment.python), str(TINY_PIPELINE), str(weights)], check=True)
+    # As an operator provides weights: readable by the unprivileged user models run as.
+    subprocess.run(["chmod", "-R", "a+rX", str(weights)], check=True)
     data_dir = tmp_path_factory.mktemp("data")
     with running_server(
         data_dir, env_dir, "--examples", "none", SDXL_TURBO_WEIGHTS=str(weights)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mimeo.runtime.model_env import model_environment
+from mimeo.runtime.model_env import model_environment, shared_paths
 
 HOST = {
     "MIMEO_BOOTSTRAP_TOKEN": "r8_secret",
@@ -50,3 +50,15 @@ def test_what_mimeo_sets_wins_over_the_host() -> None:
     )  # fmt: skip
 
     assert env["PORT"] == "5000"
+
+
+def test_a_path_the_operator_hands_a_model_is_shared_with_it(tmp_path: Path) -> None:
+    host = {"SDXL_TURBO_WEIGHTS": str(tmp_path), "AWS_SECRET_ACCESS_KEY": "/not/asked"}
+
+    assert shared_paths(host, ["SDXL_TURBO_WEIGHTS"]) == [tmp_path]
+
+
+def test_values_that_are_not_existing_paths_are_not_shared(tmp_path: Path) -> None:
+    host = {"HF_TOKEN": "hf_abc", "MISSING": str(tmp_path / "nothing"), "MIMEO_DIR": "/"}
+
+    assert shared_paths(host, ["HF_TOKEN", "MISSING", "MIMEO_DIR"]) == []

@@ -34,7 +34,7 @@ from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
 from mimeo.runtime.environment import Environment
-from mimeo.runtime.model_env import model_environment
+from mimeo.runtime.model_env import model_environment, shared_paths
 from mimeo.runtime.sandbox import ModelBox
 
 SETUP_TIMEOUT_SECONDS = 600.0
@@ -161,6 +161,7 @@ class CogInstance:
             model_dir=self.model_dir,
             scratch=box.scratch,
             gpus=bool(fixed.get("CUDA_VISIBLE_DEVICES")),
+            shared=shared_paths(os.environ, box.environment),
         )
         return env, wrapped
 

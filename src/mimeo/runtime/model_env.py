@@ -19,6 +19,20 @@ print, never what a model can reach."""
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
+def shared_paths(host: Mapping[str, str], asked: Sequence[str]) -> list[Path]:
+    """What the operator hands a model through the variables it asked for (a weights directory
+    in ``SDXL_TURBO_WEIGHTS``): the ones that name an existing absolute path, which the
+    sandbox then shows the model, read-only."""
+    found = []
+    for name in asked:
+        value = host.get(name, "")
+        if not name.upper().startswith(RESERVED_PREFIX) and value.startswith("/"):
+            path = Path(value)
+            if path.exists():
+                found.append(path)
+    return found
+
+
 def model_environment(
     host: Mapping[str, str],
     *,

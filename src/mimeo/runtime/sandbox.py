@@ -99,7 +99,14 @@ class Boundary:
                     )
 
     def wrap(
-        self, command: Sequence[str], *, venv: Path, model_dir: Path, scratch: Path, gpus: bool
+        self,
+        command: Sequence[str],
+        *,
+        venv: Path,
+        model_dir: Path,
+        scratch: Path,
+        gpus: bool,
+        shared: Sequence[Path] = (),
     ) -> list[str]:
         """``command`` as it runs inside the boundary."""
         if self.bwrap is None:
@@ -118,6 +125,8 @@ class Boundary:
         mounts.bind("--ro-bind", venv.resolve())
         mounts.bind("--bind", model_dir.resolve())
         mounts.bind("--bind", scratch.resolve())
+        for path in shared:
+            mounts.bind("--ro-bind", path.resolve())
         return [
             self.bwrap,
             *mounts.arguments,

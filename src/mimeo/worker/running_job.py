@@ -95,7 +95,10 @@ class RunningJob:
             await self._stop_now()
 
     def lose_instance(self) -> None:
-        self.instance_fate = InstanceFate.LOST
+        """The instance died under the prediction; one mimeo stopped itself stays ``STOPPED``,
+        so the ending is still the one mimeo chose (a forced cancel, a timeout)."""
+        if self.instance_fate is InstanceFate.HEALTHY:
+            self.instance_fate = InstanceFate.LOST
 
     async def unless_intervened(self, waiting: Awaitable[float | None]) -> float | None:
         """``waiting``'s result, or None as soon as mimeo steps in (a cancel or a hand-back
