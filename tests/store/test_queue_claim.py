@@ -97,3 +97,17 @@ async def test_concurrent_claims_lease_every_prediction_exactly_once(
     for claim in claims:
         row = await store.predictions.get(claim.prediction.id)
         assert (row.lease_owner, row.attempts) == (claim.prediction.lease_owner, 1)
+
+
+async def test_a_claim_says_whether_it_left_the_queue_empty(
+    queue: PredictionQueue, enqueue: Enqueue
+) -> None:
+    await enqueue()
+    await enqueue()
+
+    first = await queue.claim("wkr_a")
+    second = await queue.claim("wkr_b")
+
+    assert first is not None
+    assert second is not None
+    assert (first.drained, second.drained) == (False, True)

@@ -14,6 +14,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.event_loop import run_service
 from mimeo.cli.fleet import show_workers
 from mimeo.cli.hardware import show_inventory
 from mimeo.cli.inputs import parse_inputs
@@ -152,7 +153,7 @@ def serve(
     if examples not in ("all", "minimal", "none"):
         raise typer.BadParameter("--examples is all, minimal or none")
     try:
-        asyncio.run(serve_platform(settings, host, port, examples, worker, console))
+        run_service(serve_platform(settings, host, port, examples, worker, console))
     except (TlsError, CannotListen) as error:
         console.print(str(error), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from error
@@ -189,7 +190,7 @@ def worker_command(
         await director.run()
         stopping.cancel()
 
-    asyncio.run(run())
+    run_service(run())
 
 
 @app.command()

@@ -35,6 +35,7 @@ class EventBus:
         self._subscribers: dict[str, set[asyncio.Queue[PredictionEvent]]] = defaultdict(set)
         self._work = asyncio.Condition()
         self._work_generation = 0
+        self._drained_generation = -1
 
     async def announce(self, change: PredictionChange) -> None:
         """The queue's listener: every committed change reaches its prediction's subscribers,
@@ -84,6 +85,16 @@ class EventBus:
     def work_generation(self) -> int:
         """Read before looking for work, then pass to ``wait_for_work``: no wake-up is missed."""
         return self._work_generation
+
+    def queue_drained(self, seen_generation: int) -> None:
+        """A claim looked at ``seen_generation`` and left nothing queued behind it."""
+        self._drained_generation = seen_generation
+
+    @property
+    def nothing_queued(self) -> bool:
+        """No work was announced since a claim left the queue empty: a claim can wait for some
+        before it looks (a look at least every recheck still catches a notice that was lost)."""
+        return self._drained_generation == self._work_generation
 
     async def wait_for_work(self, seen_generation: int, timeout: float) -> bool:
         async with self._work:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     Update,
     and_,
+    exists,
     func,
     literal,
     literal_column,
@@ -118,11 +119,18 @@ def _head(version: ColumnElement[str], hardware: ColumnElement[str], now: dateti
     )
 
 
+ANY_QUEUED = select(exists().where(QUEUED))
+"""Whether anything at all waits in the queue, whatever its hardware, cap or deadline."""
+
+
 @dataclass(frozen=True)
 class Claim:
     prediction: Prediction
     lease_expires_at: datetime
     claimed_at: datetime
+    drained: bool = False
+    """Nothing else waited in the queue when this was claimed (read in the claim's transaction):
+    the next claim can wait for work to be announced instead of looking first."""
 
     @property
     def queued_seconds(self) -> float:

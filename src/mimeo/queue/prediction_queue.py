@@ -18,7 +18,7 @@ from mimeo.core.records import NewPrediction, Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import lifecycle, sweeps
 from mimeo.queue.announcements import Announcements, ChangeListener, ChangeRecorder
-from mimeo.queue.claims import Claim, claim_statement
+from mimeo.queue.claims import ANY_QUEUED, Claim, claim_statement
 from mimeo.queue.lifecycle import UNCHANGED
 
 
@@ -60,7 +60,10 @@ class PredictionQueue:
         statement = claim_statement(worker_id, offer, now, expires, skip_locked=self._skip_locked)
         async with self._transaction() as tx:
             row = (await tx.conn.execute(statement)).first()
-        return None if row is None else Claim(Prediction.from_row(row), expires, now)
+            if row is None:
+                return None
+            drained = not (await tx.conn.execute(ANY_QUEUED)).scalar_one()
+        return Claim(Prediction.from_row(row), expires, now, drained)
 
     async def heartbeat(self, prediction_id: str, worker_id: str) -> Prediction:
         """Extend the lease; the answer tells the worker whether a cancel was asked for."""

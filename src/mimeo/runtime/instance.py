@@ -33,6 +33,7 @@ import httpx
 from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
+from mimeo.runtime.cog_transport import cog_transport
 from mimeo.runtime.environment import Environment
 from mimeo.runtime.model_env import model_environment, shared_paths
 from mimeo.runtime.sandbox import ModelBox
@@ -136,10 +137,7 @@ class CogInstance:
         self._client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}",
             timeout=httpx.Timeout(10.0, read=None),
-            # A fresh connection per prediction: coglet writes SSE events as small segments
-            # without TCP_NODELAY, and on a reused connection Linux's delayed ACK then holds
-            # each response ~40 ms (measured: 44 ms vs 2-3 ms per trivial prediction).
-            limits=httpx.Limits(max_keepalive_connections=0),
+            transport=cog_transport(),
         )
         await self._wait_ready(setup_timeout)
 

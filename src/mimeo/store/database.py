@@ -2,9 +2,11 @@
 
 SQLite is the embedded default. One process owns the file, so it holds one connection and
 callers queue for it in asyncio: that replaces SQLite's busy-wait (which sleeps up to 100 ms a
-try) with a fair, immediate hand-over. WAL keeps other processes' readers unblocked, a busy
-timeout covers them as writers, and ``BEGIN IMMEDIATE`` takes the write lock up front so a
-transaction that reads then writes cannot deadlock on the upgrade.
+try) with a fair, immediate hand-over. The connection runs on the event loop's thread
+(``inline_sqlite``): mimeo's statements are shorter than a hop to a driver thread. WAL keeps
+other processes' readers unblocked, a lock held by another process is waited out on the loop,
+and ``BEGIN IMMEDIATE`` takes the write lock up front so a transaction that reads then writes
+cannot deadlock on the upgrade.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from alembic.config import Config
 from sqlalchemy import event, func, make_url, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from mimeo.store.inline_sqlite import inline_connector
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -41,17 +45,19 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     _keep_private(url)
     engine = create_async_engine(
-        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+        url,
+        async_creator=inline_connector(make_url(url).database or ""),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -14,7 +14,7 @@ from mimeo.core.pagination import Cursor
 from mimeo.core.records import Account, Deployment, Prediction
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
@@ -68,7 +68,7 @@ async def get_deployment(
 DeploymentDep = Annotated[Deployment, Depends(get_deployment)]
 
 
-def page_cursor(cursor: str | None = None) -> Cursor | None:
+async def page_cursor(cursor: str | None = None) -> Cursor | None:
     """The ``cursor`` query parameter of every list route, decoded (400 when garbled)."""
     return Cursor.decode(cursor) if cursor else None
 

@@ -108,7 +108,7 @@ class Links:
         return map_strings(value, render)
 
 
-def get_links(request: Request) -> Links:
+async def get_links(request: Request) -> Links:
     return Links(base_url(request), request.app.state.context.signer)
 
 

@@ -24,7 +24,9 @@ def wait_seconds(header: str | None, maximum: float) -> float | None:
     return max(1.0, min(asked, maximum))
 
 
-def prefer_wait(request: Request, prefer: Annotated[str | None, Header()] = None) -> float | None:
+async def prefer_wait(
+    request: Request, prefer: Annotated[str | None, Header()] = None
+) -> float | None:
     return wait_seconds(prefer, request.app.state.context.settings.max_wait_seconds)
 
 
@@ -32,7 +34,7 @@ WaitDep = Annotated[float | None, Depends(prefer_wait)]
 """Seconds to hold a create request for its prediction to end, or None: answer at once."""
 
 
-def cancel_after_header(
+async def cancel_after_header(
     cancel_after: Annotated[str | None, Header(alias="Cancel-After")] = None,
 ) -> float | None:
     return None if cancel_after is None else parse_cancel_after(cancel_after)

@@ -145,7 +145,7 @@ class PredictionCreation:
         return JSONResponse(prediction_json(prediction, self.links), 201, headers)
 
 
-def prediction_creation(
+async def prediction_creation(
     context: ContextDep,
     account: AccountDep,
     links: LinksDep,

@@ -47,17 +47,23 @@ async def claim_job(
 ) -> Job | None:
     """Wait until there is work that fits ``offer`` (or ``wait_seconds`` pass): no polling delay.
 
+    When the last claim left the queue empty and no work was announced since, the first look is
+    skipped: a worker coming back right after taking the only prediction costs no transaction.
     ``still_wanted`` is asked before each claim, so a worker that hung up (it is shutting down)
     is not handed a prediction it will never run.
     """
     loop = asyncio.get_running_loop()
     give_up = loop.time() + wait_seconds
+    look = not context.bus.nothing_queued
     while True:
         generation = context.bus.work_generation
         if still_wanted is not None and not await still_wanted():
             return None
-        claimed = await context.queue.claim(worker_id, offer)
+        claimed = await context.queue.claim(worker_id, offer) if look else None
+        look = True
         if claimed is not None:
+            if claimed.drained:
+                context.bus.queue_drained(generation)
             p = claimed.prediction
             return Job(
                 prediction_id=p.id,

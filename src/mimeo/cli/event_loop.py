@@ -1,0 +1,27 @@
+"""The event loop of the long-running commands (``serve``, ``worker``): uvloop where it is
+installed (uvicorn's ``standard`` extra brings it on Linux and macOS), else asyncio's own.
+
+uvloop's transports and timers cost less per request than the selector loop's, and these two
+commands do little but shuttle small requests; one-shot commands keep ``asyncio.run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def run_service(main: Coroutine[Any, Any, T]) -> T:
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(main)
