@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import TOKEN, running_server
 
 pytestmark = pytest.mark.slow  # a server of its own: fuzzing creates models and files
-MAX_SECONDS = 60
+MAX_SECONDS = 45
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,unsupported_method"
 
 
