@@ -28,7 +28,7 @@ from mimeo.core.protocol import (
     WorkerStatus,
 )
 from mimeo.core.status import PredictionStatus
-from mimeo.core.unicode_text import replace_lone_surrogates
+from mimeo.core.unicode_text import lone_surrogate_at, replace_lone_surrogates
 from mimeo.queue import UNCHANGED
 from mimeo.storage.blob_store import check_key
 
@@ -123,10 +123,18 @@ REPORTS: TypeAdapter[Report] = TypeAdapter(Report)
 
 def text_only(report: Report) -> Report:
     """A model may print or return a lone surrogate; kept as is, it would break every later
-    answer that shows the prediction (see ``core.unicode_text``)."""
-    fields = report.model_dump()
-    cleaned = replace_lone_surrogates(fields)
-    return report if cleaned is fields else REPORTS.validate_python(cleaned)
+    answer that shows the prediction (see ``core.unicode_text``). The model's text is looked
+    at in place; the report is copied only in the rare case it holds one."""
+    match report:
+        case Progress(output=output):
+            text = [report.logs, None if output is None else output.value]
+        case Finished(outcome=outcome):
+            text = [report.logs, outcome.output, outcome.error]
+        case HandBack():
+            return report
+    if lone_surrogate_at(text, "report") is None:
+        return report
+    return REPORTS.validate_python(replace_lone_surrogates(report.model_dump()))
 
 
 async def version_archive(context: AppContext, version_id: str) -> bytes:
