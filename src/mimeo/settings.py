@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     """How long an undelivered webhook event is retried before it is given up (at least)."""
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     """The largest request body for files and prediction inputs (413 beyond it)."""
+    rate_limit_predictions_per_second: float = Field(default=50.0, ge=0)
+    """How fast one API token may create predictions, per API node; 0 turns the limit off."""
+    rate_limit_burst: int = Field(default=100, ge=1)
+    """How many predictions a token that was quiet may create at once, over the rate."""
+    rate_limit_max_delay_seconds: float = Field(default=10.0, ge=0)
+    """A create request over the limit waits up to this long for its turn (never longer than
+    its own ``Prefer: wait``) before it is answered 429: the official Python client does not
+    retry a POST, so pacing is what lets it succeed."""
     tls_cert: Path | None = None
     """Serve HTTPS with the operator's certificate (PEM, chain allowed); needs ``tls_key``."""
     tls_key: Path | None = None

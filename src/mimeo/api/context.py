@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from mimeo.api.http.rate_limit import CreationLimiter
 from mimeo.api.http.signing import UrlSigner
+from mimeo.core.rate_limits import RateLimit
 from mimeo.core.records import Account
 from mimeo.core.url_policy import UrlPolicy
 from mimeo.events import EventBus
@@ -54,6 +56,14 @@ class AppContext:
     """Sends the webhook outbox from this API process; None where nothing should be sent."""
     cross_node: CrossNodeListener | None = None
     """Hears the changes made through other API nodes (PostgreSQL only)."""
+    creation_limits: CreationLimiter = field(init=False)
+    """Each token's pace of creating predictions, on this node (``settings.rate_limit_*``)."""
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        self.creation_limits = CreationLimiter(
+            RateLimit(settings.rate_limit_predictions_per_second, settings.rate_limit_burst)
+        )
 
     @property
     def url_policy(self) -> UrlPolicy:

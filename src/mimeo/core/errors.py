@@ -10,6 +10,7 @@ the API turns it into ``application/problem+json`` in a single handler::
     │   ├── InvalidTransition    409  (a status write the state machine forbids)
     │   └── LeaseLost            409  (the prediction is no longer leased to this worker)
     ├── PayloadTooLarge          413
+    ├── TooManyRequests          429  (carries the seconds to wait: ``Retry-After``)
     ├── InvalidRequest           400
     └── InvalidInput             422  (carries one FieldError per bad field)
 """
@@ -65,6 +66,15 @@ class LeaseLost(Conflict):
 class PayloadTooLarge(MimeoError):
     status = 413
     title = "Payload too large"
+
+
+class TooManyRequests(MimeoError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class InvalidRequest(MimeoError):

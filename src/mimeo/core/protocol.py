@@ -51,6 +51,8 @@ class Job(BaseModel):
     deployment: str | None = None
     queued_seconds: float = 0.0
     """Time from creation to this claim: the queue time a user sees in the metrics."""
+    secret_fields: list[str] = Field(default_factory=list)
+    """The ``input`` fields that hold ``cog.Secret`` values, in clear for the model only."""
 
 
 class Outcome(BaseModel):

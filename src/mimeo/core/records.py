@@ -217,3 +217,5 @@ class NewPrediction:
     webhook_events_filter: list[str] | None = None
     cancel_after_seconds: float | None = None
     source: str = "api"
+    sealed_secrets: str | None = None
+    """Its ``cog.Secret`` values, sealed; ``input`` holds them redacted."""

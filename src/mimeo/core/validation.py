@@ -5,6 +5,9 @@ The rules are the subset of JSON Schema that Cog's generated ``Input`` component
 required). Unknown fields are dropped, as coglet drops them. Every bad field is reported, not
 just the first, so a user fixes their call in one go.
 
+A secret field (``cog.Secret``) is checked like any other, but no message quotes its value: a
+422 must not echo the secret back into a client's logs.
+
 ``nullable`` admits no explicit null: coglet checks input with plain JSON Schema, which does not
 know that OpenAPI keyword, so Cog refuses ``{"note": null}`` for an ``Optional[str]`` and a model
 only ever sees None by the input being left out. mimeo refuses it the same way, before queueing.
@@ -19,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mimeo.core.errors import FieldError, InvalidInput
+from mimeo.core.secret_inputs import REDACTED, secret_fields
 
 JSONSchema = Mapping[str, Any]
 URI_SCHEMES = frozenset({"http", "https", "data"})
@@ -39,6 +43,7 @@ def validate_input(openapi_schema: JSONSchema, payload: object) -> dict[str, Any
 
     properties: Mapping[str, JSONSchema] = input_schema.get("properties", {})
     required = set(input_schema.get("required", []))
+    secrets = secret_fields(openapi_schema)
     errors: list[FieldError] = []
     cleaned: dict[str, Any] = {}
     for name, prop in properties.items():
@@ -47,7 +52,9 @@ def validate_input(openapi_schema: JSONSchema, payload: object) -> dict[str, Any
                 errors.append(FieldError(name, "is required"))
             continue
         try:
-            cleaned[name] = _check(_resolve(prop, components), payload[name], components)
+            cleaned[name] = _check(
+                _resolve(prop, components), payload[name], components, name in secrets
+            )
         except _Invalid as invalid:
             errors.append(FieldError(name, invalid.message))
     if errors:
@@ -65,25 +72,29 @@ def _resolve(schema: JSONSchema, components: Mapping[str, JSONSchema]) -> dict[s
     return merged
 
 
-def _check(schema: JSONSchema, value: Any, components: Mapping[str, JSONSchema]) -> Any:
+def _check(
+    schema: JSONSchema, value: Any, components: Mapping[str, JSONSchema], secret: bool
+) -> Any:
     if value is None and schema.get("nullable"):
         raise _Invalid("must not be null: leave it out to get its default")
     if "anyOf" in schema:
         for variant in schema["anyOf"]:
             try:
-                return _check(_resolve(variant, components), value, components)
+                return _check(_resolve(variant, components), value, components, secret)
             except _Invalid:
                 continue
         raise _Invalid("matches none of the allowed types")
-    value = _check_type(schema, value, components)
+    value = _check_type(schema, value, components, secret)
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(repr(v) for v in schema["enum"])
-        raise _Invalid(f"{value!r} is not one of the allowed values: {allowed}")
-    _check_bounds(schema, value)
+        raise _Invalid(f"{_shown(value, secret)} is not one of the allowed values: {allowed}")
+    _check_bounds(schema, value, secret)
     return value
 
 
-def _check_type(schema: JSONSchema, value: Any, components: Mapping[str, JSONSchema]) -> Any:
+def _check_type(
+    schema: JSONSchema, value: Any, components: Mapping[str, JSONSchema], secret: bool
+) -> Any:
     kind = schema.get("type")
     if kind == "string":
         if not isinstance(value, str):
@@ -114,7 +125,7 @@ def _check_type(schema: JSONSchema, value: Any, components: Mapping[str, JSONSch
         checked = []
         for index, item in enumerate(value):
             try:
-                checked.append(_check(items, item, components))
+                checked.append(_check(items, item, components, secret))
             except _Invalid as invalid:
                 raise _Invalid(f"item {index} {invalid.message}") from None
         return checked
@@ -123,12 +134,13 @@ def _check_type(schema: JSONSchema, value: Any, components: Mapping[str, JSONSch
     return value
 
 
-def _check_bounds(schema: JSONSchema, value: Any) -> None:
+def _check_bounds(schema: JSONSchema, value: Any, secret: bool) -> None:
     if isinstance(value, int | float) and not isinstance(value, bool):
+        shown = REDACTED if secret else str(value)
         if "minimum" in schema and value < schema["minimum"]:
-            raise _Invalid(f"{value} is less than the minimum of {_number(schema['minimum'])}")
+            raise _Invalid(f"{shown} is less than the minimum of {_number(schema['minimum'])}")
         if "maximum" in schema and value > schema["maximum"]:
-            raise _Invalid(f"{value} is greater than the maximum of {_number(schema['maximum'])}")
+            raise _Invalid(f"{shown} is greater than the maximum of {_number(schema['maximum'])}")
     if isinstance(value, str):
         if "minLength" in schema and len(value) < schema["minLength"]:
             raise _Invalid(f"must be at least {schema['minLength']} characters long")
@@ -136,6 +148,10 @@ def _check_bounds(schema: JSONSchema, value: Any) -> None:
             raise _Invalid(f"must be at most {schema['maxLength']} characters long")
         if "pattern" in schema and not re.search(schema["pattern"], value):
             raise _Invalid(f"does not match the pattern {schema['pattern']!r}")
+
+
+def _shown(value: Any, secret: bool) -> str:
+    return REDACTED if secret else repr(value)
 
 
 def _number(bound: float) -> str:

@@ -131,6 +131,8 @@ class Claim:
     drained: bool = False
     """Nothing else waited in the queue when this was claimed (read in the claim's transaction):
     the next claim can wait for work to be announced instead of looking first."""
+    sealed_secrets: str | None = None
+    """The prediction's ``cog.Secret`` values, sealed: for the worker that runs it only."""
 
     @property
     def queued_seconds(self) -> float:

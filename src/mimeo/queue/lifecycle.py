@@ -1,6 +1,9 @@
 """A prediction's life under the queue: created, started, progressing, finished, canceled or
 handed back. Each write is a guarded ``UPDATE`` (zero rows means the transition was not allowed
-or the lease is no longer the caller's) and announces what it changed."""
+or the lease is no longer the caller's) and announces what it changed.
+
+A prediction's sealed secret inputs stay while it may still run (a retry needs them) and go in
+the very write that ends it: every ending sets ``SECRETS_DROPPED``."""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from mimeo.queue.announcements import Transaction
 from mimeo.store.catalog import counted_run
 from mimeo.store.tables import predictions
 
+SECRETS_DROPPED: dict[str, Any] = {"sealed_secrets": None}
+"""Part of every write that ends a prediction."""
 UNCHANGED: Any = object()
 """``output`` of a progress report that carries no new output (``None`` is an output)."""
 
@@ -52,6 +57,7 @@ async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Predict
                 webhook_events_filter=new.webhook_events_filter,
                 hardware=new.hardware,
                 deployment=new.deployment,
+                sealed_secrets=new.sealed_secrets,
             )
             .returning(predictions)
         )
@@ -171,6 +177,7 @@ async def finish(
         "lease_owner": None,
         "lease_expires_at": None,
         "metrics": timing.metrics,
+        **SECRETS_DROPPED,
     }
     if logs:
         values["logs"] = predictions.c.logs + logs
@@ -212,6 +219,7 @@ async def cancel(tx: Transaction, prediction_id: str, now: datetime) -> Predicti
                 status=PredictionStatus.CANCELED,
                 completed_at=now,
                 metrics={"predict_time": 0.0, "total_time": 0.0},
+                **SECRETS_DROPPED,
             )
             .returning(predictions)
         )

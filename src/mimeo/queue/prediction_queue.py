@@ -63,7 +63,7 @@ class PredictionQueue:
             if row is None:
                 return None
             drained = not (await tx.conn.execute(ANY_QUEUED)).scalar_one()
-        return Claim(Prediction.from_row(row), expires, now, drained)
+        return Claim(Prediction.from_row(row), expires, now, drained, row.sealed_secrets)
 
     async def heartbeat(self, prediction_id: str, worker_id: str) -> Prediction:
         """Extend the lease; the answer tells the worker whether a cancel was asked for."""

@@ -15,6 +15,7 @@ from mimeo.core.records import Prediction
 from mimeo.core.status import TERMINAL, PredictionStatus
 from mimeo.queue.announcements import Transaction
 from mimeo.queue.claims import QUEUED
+from mimeo.queue.lifecycle import SECRETS_DROPPED
 from mimeo.store.tables import predictions
 
 DEADLINE_BEFORE_START = "The prediction's Cancel-After deadline passed before it could start."
@@ -25,10 +26,16 @@ DEADLINE_NOTE = "mimeo: the Cancel-After deadline passed; canceling\n"
 def _recovery(row: Any, now: datetime) -> tuple[dict[str, Any], ChangeKind]:
     """Canceled if the user asked; failed after too many attempts; else queued for a retry."""
     if row.cancel_requested:
-        return {"status": PredictionStatus.CANCELED, "completed_at": now}, ChangeKind.COMPLETED
+        values = {"status": PredictionStatus.CANCELED, "completed_at": now, **SECRETS_DROPPED}
+        return values, ChangeKind.COMPLETED
     decision = on_lost_lease(row.attempts)
     if isinstance(decision, Fail):
-        values = {"status": PredictionStatus.FAILED, "error": decision.error, "completed_at": now}
+        values = {
+            "status": PredictionStatus.FAILED,
+            "error": decision.error,
+            "completed_at": now,
+            **SECRETS_DROPPED,
+        }
         return values, ChangeKind.COMPLETED
     values = {"status": PredictionStatus.STARTING, "logs": predictions.c.logs + RETRY_NOTE}
     return values, ChangeKind.REQUEUED
@@ -80,6 +87,7 @@ async def enforce_deadlines(tx: Transaction, now: datetime) -> list[Prediction]:
                 completed_at=now,
                 error=DEADLINE_BEFORE_START,
                 metrics={"predict_time": 0.0},
+                **SECRETS_DROPPED,
             )
             .returning(predictions)
         )

@@ -10,6 +10,7 @@ from mimeo.store.database import create_engine, migrate
 from mimeo.store.deployments import DeploymentRepository
 from mimeo.store.files import FileRepository
 from mimeo.store.predictions import PredictionRepository
+from mimeo.store.sealing import InputSealer
 from mimeo.store.secrets import SecretRepository
 from mimeo.store.workers import WorkerRegistry
 
@@ -21,6 +22,7 @@ class Store:
         self.catalog = CatalogRepository(engine)
         self.predictions = PredictionRepository(engine)
         self.secrets = SecretRepository(engine)
+        self.sealer = InputSealer(self.secrets)
         self.files = FileRepository(engine)
         self.deployments = DeploymentRepository(engine)
         self.workers = WorkerRegistry(engine)

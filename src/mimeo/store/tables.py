@@ -114,6 +114,9 @@ predictions = Table(
     Column("webhook_events_filter", JSON),
     Column("hardware", String(50), nullable=False, default="cpu", server_default="cpu"),
     Column("deployment", String(201)),
+    # The values of its cog.Secret inputs, sealed (``store.sealing``) while it may still run;
+    # NULL once it ended. ``input`` shows them redacted.
+    Column("sealed_secrets", Text),
 )
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)

@@ -1,4 +1,8 @@
-"""What a running prediction has produced since the last report, ready to send as one batch."""
+"""What a running prediction has produced since the last report, ready to send as one batch.
+
+The prediction's ``cog.Secret`` values are scrubbed from the logs and errors it relays (a
+library that prints its key, a model server that quotes the input it refused); the output is
+the model's answer and goes as it is."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mimeo.core.protocol import Finished, HandBack, Outcome, OutputSoFar, Progress, Report
+from mimeo.core.secret_inputs import scrub
 from mimeo.runtime.cog_events import CogEvent, Completed, Log, Metric, OutputChunk, Started
 
 
@@ -26,6 +31,8 @@ class Relay:
     flush_now: asyncio.Event = field(default_factory=asyncio.Event)
     """Set for what should not wait out the report interval: the outcome and the first output
     chunk (time to first token is what a streaming user feels)."""
+    secrets: list[str] = field(default_factory=list)
+    """The prediction's secret values (``core.secret_inputs.secret_texts``)."""
     _started_sent: bool = False
     _chunks_sent: int = 0
 
@@ -34,7 +41,7 @@ class Relay:
         if isinstance(event, Started):
             self.started = True
         elif isinstance(event, Log):
-            self.logs.append(event.text)
+            self.logs.append(scrub(event.text, self.secrets))
         elif isinstance(event, Metric) and isinstance(event.value, int | float):
             self.metrics[event.name] = float(event.value)
         elif isinstance(event, OutputChunk) and self.iterator_output:
@@ -52,17 +59,20 @@ class Relay:
             self.outcome = Outcome(
                 status=_terminal(event.status),
                 output=output,
-                error=event.error,
+                error=None if event.error is None else scrub(event.error, self.secrets),
                 metrics={**self.metrics, **event.metrics},
             )
 
     def fail(self, error: str, logs: str = "") -> None:
         self.changed.set()
         if logs:
+            logs = scrub(logs, self.secrets)
             self.logs.append(logs if logs.endswith("\n") else logs + "\n")
         self.finished.set()
         self.flush_now.set()
-        self.outcome = Outcome(status="failed", error=error, metrics=self.metrics)
+        self.outcome = Outcome(
+            status="failed", error=scrub(error, self.secrets), metrics=self.metrics
+        )
 
     def cancel(self, note: str) -> None:
         self.changed.set()

@@ -1,15 +1,18 @@
 """Dependencies as ``Annotated`` aliases: the caller's account, the app context, a prediction,
-a deployment."""
+a deployment, the pace of creating predictions."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from mimeo.api.context import AppContext
+from mimeo.api.http.prediction_headers import WaitDep
 from mimeo.core.errors import Unauthenticated
+from mimeo.core.ids import token_digest
 from mimeo.core.pagination import Cursor
 from mimeo.core.records import Account, Deployment, Prediction
 
@@ -46,6 +49,26 @@ async def get_account(request: Request, context: ContextDep) -> Account:
 
 
 AccountDep = Annotated[Account, Depends(get_account)]
+
+
+async def creation_pace(
+    request: Request, context: ContextDep, _account: AccountDep, wait: WaitDep
+) -> float:
+    """Hold a create request over its token's rate limit until its turn, and say how long it
+    was held (it comes out of ``Prefer: wait``, whose client gives up at the wait it asked);
+    429 when the turn is further off than the request can wait."""
+    patience = context.settings.rate_limit_max_delay_seconds
+    if wait is not None:
+        patience = min(patience, wait)
+    key = token_digest(bearer_token(request) or "")
+    held = context.creation_limits.admit(key, patience)
+    if held > 0:
+        await asyncio.sleep(held)
+    return held
+
+
+CreationPaceDep = Annotated[float, Depends(creation_pace)]
+"""Seconds the create request was held for its token's rate limit."""
 
 
 async def get_prediction(

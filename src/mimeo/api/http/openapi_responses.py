@@ -5,8 +5,9 @@ FastAPI documents a 422 of its own shape (``HTTPValidationError``, ``application
 mimeo never sends, and nothing else. Here the document is rewritten once, from facts about each
 route: every operation can answer 500; one that takes a token, 401; one with path parameters,
 404; one with parameters or a body, 400 and 422; one with a body under ``/v1``, 413 (the body
-limit). What those facts cannot show (a 409 on a duplicate name, a 503 when blob storage is
-down) is listed in ``EXTRA``. Schemathesis holds the result to what the server really answers.
+limit); one that creates predictions, 429 (the token's rate limit). What those facts cannot
+show (a 409 on a duplicate name, a 503 when blob storage is down) is listed in ``EXTRA``.
+Schemathesis holds the result to what the server really answers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from mimeo.api.http.deps import get_account, require_worker
+from mimeo.api.http.deps import creation_pace, get_account, require_worker
 from mimeo.api.http.problems import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -106,6 +107,8 @@ def error_statuses(dependant: Dependant, method: str, path: str) -> set[int]:
         statuses |= {400, 422}
     if has_body and path.startswith("/v1/"):
         statuses.add(413)
+    if any(d.call is creation_pace for d in everything):
+        statuses.add(429)
     return statuses | EXTRA.get((method, path), frozenset())
 
 

@@ -9,13 +9,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mimeo.core.errors import InvalidInput, MimeoError
+from mimeo.core.errors import InvalidInput, MimeoError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
     return JSONResponse(
         {"type": "about:blank", "title": title, "detail": detail, "status": status, **extra},
         status_code=status,
@@ -33,6 +40,9 @@ def problem_for(error: MimeoError) -> JSONResponse:
             error.detail,
             errors=[{"field": e.field, "message": e.message} for e in error.errors],
         )
+    if isinstance(error, TooManyRequests):
+        retry_after = {"Retry-After": str(error.retry_after_seconds)}
+        return problem(error.status, error.title, error.detail, retry_after)
     return problem(error.status, error.title, error.detail)
 
 

@@ -1,9 +1,11 @@
 """Create a prediction: resolve the version, validate its input, queue it, optionally wait.
 
 The INSERT is the enqueue: one transaction, and the prediction is durable before the client
-hears its id. Waiting subscribes before inserting, so a fast model cannot finish unseen. Every
-way of creating a prediction (the three create routes, and the web UI to come) goes through
-``PredictionCreation``.
+hears its id. A ``cog.Secret`` input is stored redacted, its value sealed beside it (see
+``core.secret_inputs``), so no answer built from the row can show it. Waiting subscribes before
+inserting, so a fast model cannot finish unseen. Every way of creating a prediction (the three
+create routes, and the web UI to come) goes through ``PredictionCreation``, and so through the
+token's rate limit (``api.http.rate_limit``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mimeo.api.context import AppContext
-from mimeo.api.http.deps import AccountDep, ContextDep
+from mimeo.api.http.deps import AccountDep, ContextDep, CreationPaceDep
 from mimeo.api.http.links import Links, LinksDep
 from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
 from mimeo.api.http.serializers import prediction_json
@@ -26,6 +28,7 @@ from mimeo.api.services.file_inputs import resolve_file_inputs
 from mimeo.core.errors import Conflict, InvalidInput, NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.records import Account, Model, NewPrediction, Prediction, Version
+from mimeo.core.secret_inputs import secret_fields, split_secrets
 from mimeo.core.validation import validate_input
 from mimeo.core.version_schema import check_version_schema
 from mimeo.core.webhook_policy import WebhookEvent
@@ -73,6 +76,8 @@ class PredictionCreation:
     links: Links
     wait: float | None
     cancel_after: float | None
+    held_seconds: float = 0.0
+    """How long the request was held for its token's rate limit: taken from ``wait``."""
 
     async def create(
         self,
@@ -91,12 +96,14 @@ class PredictionCreation:
         if body.webhook is not None:
             await check_webhook_url(context.url_policy, body.webhook)
         clean_input = await resolve_file_inputs(context, self.account, schema, valid, self.links)
+        kept, secrets = split_secrets(secret_fields(schema), clean_input)
         new = NewPrediction(
             id=new_prediction_id(),
             account_id=self.account.id,
             model=model.full_name,
             version=version.id,
-            input=clean_input,
+            input=kept,
+            sealed_secrets=await context.store.sealer.seal(secrets),
             hardware=hardware or model.hardware,
             deployment=deployment,
             webhook=body.webhook,
@@ -112,7 +119,8 @@ class PredictionCreation:
         subscription = context.bus.subscribe(new.id)
         try:
             await self._enqueue(new)
-            return await self._until_terminal(new.id, subscription, self.wait)
+            wait = max(0.0, self.wait - self.held_seconds)
+            return await self._until_terminal(new.id, subscription, wait)
         finally:
             context.bus.unsubscribe(new.id, subscription)
 
@@ -151,8 +159,9 @@ async def prediction_creation(
     links: LinksDep,
     wait: WaitDep,
     cancel_after: CancelAfterDep,
+    held: CreationPaceDep,
 ) -> PredictionCreation:
-    return PredictionCreation(context, account, links, wait, cancel_after)
+    return PredictionCreation(context, account, links, wait, cancel_after, held)
 
 
 CreationDep = Annotated[PredictionCreation, Depends(prediction_creation)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import structlog
 from pydantic import TypeAdapter
 
 from mimeo.api.context import AppContext
@@ -27,10 +28,14 @@ from mimeo.core.protocol import (
     WarmTarget,
     WorkerStatus,
 )
+from mimeo.core.secret_inputs import reveal
 from mimeo.core.status import PredictionStatus
 from mimeo.core.unicode_text import lone_surrogate_at, replace_lone_surrogates
 from mimeo.queue import UNCHANGED
 from mimeo.storage.blob_store import check_key
+from mimeo.store.sealing import Unsealable
+
+log = structlog.get_logger()
 
 CLAIM_RECHECK_SECONDS = 1.0
 """A waiting claim looks again this often without a wake-up, as a safety net: the bus wakes it
@@ -46,6 +51,9 @@ async def claim_job(
     still_wanted: StillWanted | None = None,
 ) -> Job | None:
     """Wait until there is work that fits ``offer`` (or ``wait_seconds`` pass): no polling delay.
+
+    The job carries the prediction's ``cog.Secret`` values in clear, opened for this claim only:
+    the worker hands them to the model and to nothing else.
 
     When the last claim left the queue empty and no work was announced since, the first look is
     skipped: a worker coming back right after taking the only prediction costs no transaction.
@@ -65,11 +73,20 @@ async def claim_job(
             if claimed.drained:
                 context.bus.queue_drained(generation)
             p = claimed.prediction
+            try:
+                secrets = await context.store.sealer.open(claimed.sealed_secrets)
+            except Unsealable as error:
+                log.warning("prediction.secrets_unreadable", prediction_id=p.id)
+                await context.queue.finish(
+                    p.id, worker_id, PredictionStatus.FAILED, error=f"mimeo: {error}"
+                )
+                continue
             return Job(
                 prediction_id=p.id,
                 model=p.model,
                 version=p.version,
-                input=p.input,
+                input=reveal(p.input, secrets),
+                secret_fields=sorted(secrets),
                 lease_expires_at=claimed.lease_expires_at,
                 lease_seconds=context.queue.lease_seconds,
                 attempt=p.attempts,
