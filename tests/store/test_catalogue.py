@@ -72,7 +72,8 @@ async def test_examples_are_the_marked_predictions_newest_first(
         clock.advance(1)
         queued = await enqueue(input={"text": text})
         claim = await queue.claim("wkr_a")
-        assert claim is not None and claim.prediction.id == queued.id
+        assert claim is not None
+        assert claim.prediction.id == queued.id
         done = await queue.finish(queued.id, "wkr_a", PredictionStatus.SUCCEEDED, output=text)
         await store.examples.add(model, done)
         await store.examples.add(model, done)
@@ -83,7 +84,8 @@ async def test_examples_are_the_marked_predictions_newest_first(
     await store.examples.remove(model, marked[1].id)
 
     assert [p.id for p in page.results] == [marked[1].id, marked[0].id]
-    assert newest is not None and newest.output == "two"
+    assert newest is not None
+    assert newest.output == "two"
     assert [p.id for p in (await store.examples.page(model, None)).results] == [marked[0].id]
 
 
