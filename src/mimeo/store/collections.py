@@ -6,12 +6,14 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import Cursor, Page
 from mimeo.core.records import Collection, Model
 from mimeo.store.catalog import MODEL_COLUMNS, model_with_latest, visible_to
+from mimeo.store.integrity import violates_unique
 from mimeo.store.paging import fetch_page
 from mimeo.store.tables import collection_models, collections, models
 
@@ -64,21 +66,16 @@ class CollectionRepository:
 
     async def add(self, collection: Collection, model: Model) -> None:
         """Adding a model already in the collection changes nothing."""
-        async with self._engine.begin() as conn:
-            present = (
-                await conn.execute(
-                    select(collection_models.c.model_id).where(
-                        collection_models.c.collection_id == collection.id,
-                        collection_models.c.model_id == model.id,
-                    )
-                )
-            ).first()
-            if present is None:
+        try:
+            async with self._engine.begin() as conn:
                 await conn.execute(
                     insert(collection_models).values(
                         collection_id=collection.id, model_id=model.id, added_at=datetime.now(UTC)
                     )
                 )
+        except IntegrityError as error:
+            if not violates_unique(error):
+                raise
 
     async def remove(self, collection: Collection, model: Model) -> None:
         async with self._engine.begin() as conn:

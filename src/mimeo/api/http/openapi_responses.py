@@ -82,7 +82,11 @@ SUCCESS_CONTENT: dict[tuple[str, str], dict[str, Any]] = {
 }
 """Operations whose success is not JSON: what their 200 carries instead."""
 READS_BODY_ITSELF = frozenset(
-    {("POST", "/v1/files"), ("POST", "/v1/models/{owner}/{name}/versions")}
+    {
+        ("POST", "/v1/files"),
+        ("POST", "/v1/models/{owner}/{name}/versions"),
+        ("QUERY", "/v1/models"),
+    }
 )
 
 

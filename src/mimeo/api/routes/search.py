@@ -36,7 +36,16 @@ def query_text(body: bytes) -> str:
     return decoded if isinstance(decoded, str) else text
 
 
-@router.api_route("/v1/models", methods=["QUERY"], include_in_schema=False)
+@router.api_route(
+    "/v1/models",
+    methods=["QUERY"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": {"type": "string", "description": "The text"}}},
+        }
+    },
+)
 async def search_models(
     request: Request,
     context: ContextDep,
@@ -44,8 +53,8 @@ async def search_models(
     cursor: CursorDep,
     links: LinksDep,
 ) -> dict[str, Any]:
-    """Left out of the OpenAPI document, which (3.1) has no ``QUERY`` operations. The next
-    page is asked for with the same ``QUERY`` and body at the ``next`` URL."""
+    """Search public models and the caller's own. The next page is asked for with the same
+    ``QUERY`` and body at the ``next`` URL."""
     text = query_text(await request.body())
     if not text.strip():
         raise InvalidRequest("send the search text as the request body (text/plain)")
