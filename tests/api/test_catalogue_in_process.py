@@ -33,6 +33,7 @@ WORKER_TOKEN = "worker-token"
 ALICE_TOKEN = "r8_alice-token"
 BOB_TOKEN = "r8_bob-token"
 VERSION_ID = "7" * 64
+PARTS = ("readme", "examples")
 SCHEMA: dict[str, Any] = {
     "openapi": "3.0.2",
     "components": {
@@ -141,6 +142,18 @@ async def test_a_pushed_readme_is_served_as_markdown_text(app: App, tmp_path: Pa
     assert readme.status_code == 200
     assert readme.headers["content-type"] == "text/plain; charset=utf-8"
     assert readme.text == "# Pushed\n\nÀ model."
+
+
+async def test_a_private_models_readme_and_examples_are_its_owners_alone(app: App) -> None:
+    secret = await app.context.store.catalog.get_model("bob", "secret")
+    await app.context.store.catalog.set_readme(secret, "# Secret")
+    async with app.client() as alice, app.client(BOB_TOKEN) as bob:
+        answers = [await alice.get(f"/v1/models/bob/secret/{part}") for part in PARTS]
+        owners = [await bob.get(f"/v1/models/bob/secret/{part}") for part in PARTS]
+
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json()["detail"] == "Model bob/secret not found"
+    assert [a.status_code for a in owners] == [200, 200]
 
 
 async def test_a_readme_over_the_cap_is_kept_cut(app: App, tmp_path: Path) -> None:

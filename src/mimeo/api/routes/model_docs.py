@@ -30,8 +30,8 @@ class NewExample(BaseModel):
 
 
 @router.get("/{owner}/{name}/readme", response_class=Response)
-async def readme(owner: str, name: str, context: ContextDep, _account: AccountDep) -> Response:
-    model = await context.store.catalog.get_model(owner, name)
+async def readme(owner: str, name: str, context: ContextDep, account: AccountDep) -> Response:
+    model = await _visible_model(context, account, owner, name)
     text = await context.store.catalog.readme(model)
     if not text:
         raise NotFound(f"Model {model.full_name} has no README")
@@ -43,11 +43,11 @@ async def list_examples(
     owner: str,
     name: str,
     context: ContextDep,
-    _account: AccountDep,
+    account: AccountDep,
     cursor: CursorDep,
     links: LinksDep,
 ) -> dict[str, Any]:
-    model = await context.store.catalog.get_model(owner, name)
+    model = await _visible_model(context, account, owner, name)
     page = await context.store.examples.page(model, cursor)
     return page_json(
         page, links.examples(owner, name), [prediction_json(p, links) for p in page.results]
@@ -83,6 +83,15 @@ async def remove_example(
     model = await _own_model(context, account, owner, name)
     await context.store.examples.remove(model, prediction_id)
     return Response(status_code=204)
+
+
+async def _visible_model(context: ContextDep, account: Account, owner: str, name: str) -> Model:
+    """A private model's README and examples are its owner's alone: to anyone else the model
+    does not exist."""
+    model = await context.store.catalog.get_model(owner, name)
+    if model.visibility != "public" and model.account_id != account.id:
+        raise NotFound(f"Model {owner}/{name} not found")
+    return model
 
 
 async def _own_model(context: ContextDep, account: Account, owner: str, name: str) -> Model:
