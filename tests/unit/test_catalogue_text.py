@@ -6,7 +6,7 @@ import pytest
 
 from mimeo.core.errors import InvalidInput
 from mimeo.core.readme import MAX_README_BYTES, checked_readme, pushed_readme
-from mimeo.core.search_terms import MAX_TERMS, relevance, search_terms
+from mimeo.core.search_terms import MAX_TERMS, query_text, relevance, search_terms
 
 
 def test_a_pushed_readme_is_text_cut_at_the_cap() -> None:
@@ -27,3 +27,10 @@ def test_search_terms_are_distinct_lowercase_words_without_wildcards() -> None:
     assert search_terms("%_ -- ") == []
     assert len(search_terms(" ".join(f"w{i}" for i in range(20)))) == MAX_TERMS
     assert relevance(9, ["a", "b"]) == 4.5
+
+
+def test_a_query_body_is_the_text_or_a_json_string_holding_it() -> None:
+    assert query_text(b'"nano banana"') == "nano banana"
+    assert query_text(b"nano banana") == "nano banana"
+    assert query_text(b'"unterminated') == '"unterminated'
+    assert query_text(b"[" * 100_000) == "[" * 100_000

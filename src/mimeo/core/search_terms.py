@@ -8,6 +8,7 @@ caller types reaches ``LIKE`` as a wildcard.
 
 from __future__ import annotations
 
+import json
 import re
 from enum import IntEnum
 
@@ -42,3 +43,16 @@ def like_pattern(term: str) -> str:
 def relevance(points: int, terms: list[str]) -> float:
     """A model's score: its points per word, so scores compare across queries' lengths."""
     return round(points / max(len(terms), 1), 3)
+
+
+def query_text(body: bytes) -> str:
+    """The search text of a ``QUERY``: Python sends it as it is, the JavaScript client as a
+    JSON string (it ``JSON.stringify``s every body), so a body that is one is unwrapped."""
+    text = body.decode("utf-8", errors="replace")
+    if not text.startswith('"'):
+        return text
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        return text
+    return decoded if isinstance(decoded, str) else text

@@ -9,7 +9,6 @@ of the collections the model is in.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,22 +17,11 @@ from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, OptionalAccou
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import model_json, page_json
 from mimeo.core.errors import InvalidRequest
-from mimeo.core.search_terms import search_terms
+from mimeo.core.search_terms import query_text, search_terms
 
 router = APIRouter(tags=["search"])
 SEARCH_LIMIT_DEFAULT = 20
 SEARCH_LIMIT_MAX = 50
-
-
-def query_text(body: bytes) -> str:
-    """The search text of a ``QUERY``: Python sends it as it is, the JavaScript client as a
-    JSON string (it ``JSON.stringify``s every body), so a body that is one is unwrapped."""
-    text = body.decode("utf-8", errors="replace")
-    try:
-        decoded = json.loads(text)
-    except ValueError:
-        return text
-    return decoded if isinstance(decoded, str) else text
 
 
 @router.api_route(
