@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ROOT / "examples"
 TOKEN = "test-token-0123456789"
+WORKER_TOKEN = "test-worker-token-0123456789"
+"""The operator's token of every test server (``/v1/admin``), unless a test sets its own."""
 
 
 def free_port() -> int:
@@ -95,6 +97,7 @@ def running_server(
     environment = {
         **os.environ,
         "MIMEO_BOOTSTRAP_TOKEN": TOKEN,
+        "MIMEO_WORKER_TOKEN": WORKER_TOKEN,
         "MIMEO_ENV_DIR": str(env_dir),
         "MIMEO_DATA_DIR": str(data_dir),
         **env,

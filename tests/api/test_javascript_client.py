@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, MimeoServer
+from tests.conftest import ROOT, WORKER_TOKEN, MimeoServer
 from tests.webhook_receiver import Receiver
 
 JS_DIR = ROOT / "tests" / "js"
@@ -197,3 +197,20 @@ def test_js_deployments_create_run_update_and_delete(
         "listed": True,
         "deleted": True,
     }
+
+
+def test_js_searches_with_a_json_string_body_and_reads_collections(
+    js: Callable[..., dict[str, Any]],
+    mimeo_server: MimeoServer,
+    push_fixture: Callable[[str], str],
+) -> None:
+    push_fixture("echo")
+    with mimeo_server.http(WORKER_TOKEN) as operator:
+        operator.put("/v1/admin/collections/js-echoes", json={"name": "Echoes"})
+        operator.put("/v1/admin/collections/js-echoes/models/fixtures/echo")
+
+    answer = js("catalogue", "fixtures echo", "js-echoes")
+
+    assert "fixtures/echo" in answer["found"]
+    assert "js-echoes" in answer["listed"]
+    assert answer["models"] == ["fixtures/echo"]

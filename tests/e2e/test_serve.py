@@ -77,6 +77,19 @@ def test_serve_runs_the_image_example_on_a_file(served: replicate.Client) -> Non
     assert image.mode == "L"
 
 
+def test_serve_files_the_examples_by_task_with_their_readmes(served: replicate.Client) -> None:
+    """Collections, README and search of the examples, read as the official client reads them
+    (the README through its HTTP client: it has no method for it)."""
+    text = served.collections.get("text")
+    found = served.models.search("greets")
+    readme = served._client.get("/v1/models/examples/hello-world/readme")
+
+    assert {"text", "image"} <= {c.slug for c in served.collections.list().results}
+    assert [f"{m.owner}/{m.name}" for m in text] == ["examples/hello-world"]
+    assert "examples/hello-world" in [f"{m.owner}/{m.name}" for m in found.results]
+    assert readme.text.startswith("# hello-world")
+
+
 def test_make_serve_in_a_fresh_clone_answers_replicate_run(tmp_path: Path) -> None:
     """What a new user does: clone, ``make serve``, then ``replicate.run``."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():

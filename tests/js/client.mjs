@@ -79,6 +79,17 @@ const scenarios = {
       deleted,
     };
   },
+  async catalogue() {
+    // args: a search text and a collection slug; models.search sends QUERY with a JSON body.
+    const found = await replicate.models.search(args[0]);
+    const listed = await replicate.collections.list();
+    const collection = await replicate.collections.get(args[1]);
+    return {
+      found: found.results.map((m) => `${m.owner}/${m.name}`),
+      listed: listed.results.map((c) => c.slug),
+      models: collection.models.map((m) => `${m.owner}/${m.name}`),
+    };
+  },
   async "validate-webhook"() {
     // args[0]: a JSON file with the headers and body of one delivery a receiver got.
     const { headers, body } = JSON.parse(readFileSync(args[0], "utf8"));

@@ -21,14 +21,18 @@ from mimeo.api.http.unhandled import UnhandledErrors
 from mimeo.api.routes import (
     account,
     admin,
+    admin_collections,
+    collections,
     deployments,
     files,
     internal,
     metrics,
+    model_docs,
     models,
     pages,
     predictions,
     push,
+    search,
     streams,
     webhooks,
 )
@@ -88,6 +92,9 @@ def create_app(context: AppContext) -> FastAPI:
 
     routers = (
         models,
+        model_docs,
+        search,
+        collections,
         push,
         predictions,
         deployments,
@@ -95,6 +102,7 @@ def create_app(context: AppContext) -> FastAPI:
         files,
         account,
         admin,
+        admin_collections,
         internal,
         webhooks,
         metrics,

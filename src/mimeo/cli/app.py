@@ -14,6 +14,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.collections import collections_app
 from mimeo.cli.event_loop import run_service
 from mimeo.cli.fleet import show_workers
 from mimeo.cli.hardware import show_inventory
@@ -42,6 +43,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(collections_app, name="collections")
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 

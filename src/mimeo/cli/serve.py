@@ -21,6 +21,7 @@ from uvicorn.server import HANDLED_SIGNALS
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.cli.data_dir import private_data_dir
+from mimeo.cli.example_collections import file_examples
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.listen import listening_socket
 from mimeo.cli.platform import platform
@@ -144,6 +145,7 @@ async def run_node(
         verify = tls.client_context() if tls else True
         first, rest = example_names(examples)
         await push_examples(url, token, first, builder, console, verify)
+        await file_examples(context.store, EXAMPLES_OWNER, first)
         trust = f"  export SSL_CERT_FILE={tls.ca_file}\n" if tls and tls.ca_file else ""
         console.print(
             "\n[bold green]mimeo is ready.[/]\n"
@@ -166,6 +168,7 @@ async def run_node(
                 "answers as soon as it is pushed. `--examples minimal` skips them."
             )
             await push_examples(url, token, rest, builder, console, verify)
+            await file_examples(context.store, EXAMPLES_OWNER, rest)
             console.print("[bold green]The model library is ready.[/]")
         await serving
     finally:

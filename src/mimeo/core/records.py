@@ -219,3 +219,27 @@ class NewPrediction:
     source: str = "api"
     sealed_secrets: str | None = None
     """Its ``cog.Secret`` values, sealed; ``input`` holds them redacted."""
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A named set of models an operator curates, as Replicate's collections are."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    full_description: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Collection:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            slug=m["slug"],
+            name=m["name"],
+            description=m["description"],
+            full_description=m["full_description"],
+            created_at=as_utc(m["created_at"]) or m["created_at"],
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Update, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, Update, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.errors import Conflict, NotFound
@@ -14,6 +14,9 @@ from mimeo.core.records import Model, Version, as_utc
 from mimeo.store.integrity import duplicate_is_conflict
 from mimeo.store.paging import fetch_page
 from mimeo.store.tables import models, versions
+
+MODEL_COLUMNS = tuple(column for column in models.c if column is not models.c.readme)
+"""Every column a ``Model`` needs: the README (up to 256 KiB each) is read on its own."""
 
 
 def _version(row: Any) -> Version:
@@ -45,6 +48,27 @@ def _model(row: Any, latest: Version | None) -> Model:
         created_at=as_utc(row.created_at) or row.created_at,
         latest_version=latest,
     )
+
+
+def visible_to(account_id: int | None) -> ColumnElement[bool]:
+    """Public models, and the caller's own: what searches and collections show."""
+    if account_id is None:
+        return models.c.visibility == "public"
+    return or_(models.c.visibility == "public", models.c.account_id == account_id)
+
+
+async def model_with_latest(conn: AsyncConnection, row: Any) -> Model:
+    """A model row (``MODEL_COLUMNS``) as a ``Model`` holding its latest version."""
+    if row.latest_version_id is None:
+        return _model(row, None)
+    version = (
+        await conn.execute(
+            select(versions).where(
+                versions.c.model_id == row.id, versions.c.id == row.latest_version_id
+            )
+        )
+    ).first()
+    return _model(row, None if version is None else _version(version))
 
 
 def counted_run(model: str) -> Update:
@@ -84,11 +108,23 @@ class CatalogRepository:
                 .values(cover_image_url=cover_image_url)
             )
 
+    async def set_readme(self, model: Model, readme: str | None) -> None:
+        """The README a push carried or its owner sent (``core.readme`` checks its size)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(update(models).where(models.c.id == model.id).values(readme=readme))
+
+    async def readme(self, model: Model) -> str | None:
+        async with self._engine.connect() as conn:
+            readme: str | None = (
+                await conn.execute(select(models.c.readme).where(models.c.id == model.id))
+            ).scalar()
+        return readme
+
     async def get_model(self, owner: str, name: str) -> Model:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(models).where(models.c.owner == owner, models.c.name == name)
+                    select(*MODEL_COLUMNS).where(models.c.owner == owner, models.c.name == name)
                 )
             ).first()
             if row is None:
@@ -105,7 +141,7 @@ class CatalogRepository:
         async with self._engine.connect() as conn:
             page = await fetch_page(
                 conn,
-                select(models),
+                select(*MODEL_COLUMNS),
                 models.c.created_at,
                 models.c.id,
                 cursor,
@@ -181,7 +217,7 @@ class CatalogRepository:
             if row is None:
                 raise NotFound(f"Version {version_id} not found")
             model_row = (
-                await conn.execute(select(models).where(models.c.id == row.model_id))
+                await conn.execute(select(*MODEL_COLUMNS).where(models.c.id == row.model_id))
             ).one()
         return _model(model_row, None), _version(row)
 

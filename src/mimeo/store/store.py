@@ -6,11 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.store.accounts import AccountRepository
 from mimeo.store.catalog import CatalogRepository
+from mimeo.store.collections import CollectionRepository
 from mimeo.store.database import create_engine, migrate
 from mimeo.store.deployments import DeploymentRepository
+from mimeo.store.examples import ExampleRepository
 from mimeo.store.files import FileRepository
 from mimeo.store.predictions import PredictionRepository
 from mimeo.store.sealing import InputSealer
+from mimeo.store.search import CatalogueSearch
 from mimeo.store.secrets import SecretRepository
 from mimeo.store.workers import WorkerRegistry
 
@@ -26,6 +29,9 @@ class Store:
         self.files = FileRepository(engine)
         self.deployments = DeploymentRepository(engine)
         self.workers = WorkerRegistry(engine)
+        self.collections = CollectionRepository(engine)
+        self.examples = ExampleRepository(engine)
+        self.search = CatalogueSearch(engine)
 
     @classmethod
     async def open(cls, url: str) -> Store:

@@ -70,6 +70,7 @@ models = Table(
     Column("run_count", BigInteger, nullable=False, default=0),
     Column("latest_version_id", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("readme", Text),
     UniqueConstraint("owner", "name", name="uq_models_owner_name"),
 )
 
@@ -233,3 +234,32 @@ workers = Table(
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
 )
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("full_description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+collection_models = Table(
+    "collection_models",
+    metadata,
+    Column("collection_id", ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True),
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_collection_models_model_id", collection_models.c.model_id)
+
+model_examples = Table(
+    "model_examples",
+    metadata,
+    Column("model_id", ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("prediction_id", ForeignKey("predictions.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_model_examples_prediction_id", model_examples.c.prediction_id)

@@ -71,6 +71,16 @@ CreationPaceDep = Annotated[float, Depends(creation_pace)]
 """Seconds the create request was held for its token's rate limit."""
 
 
+async def get_optional_account(request: Request, context: ContextDep) -> Account | None:
+    """For routes open to everyone (Replicate's search): no token is nobody, a bad one 401."""
+    if request.headers.get("authorization") is None:
+        return None
+    return await get_account(request, context)
+
+
+OptionalAccountDep = Annotated[Account | None, Depends(get_optional_account)]
+
+
 async def get_prediction(
     prediction_id: str, account: AccountDep, context: ContextDep
 ) -> Prediction:

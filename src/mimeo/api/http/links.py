@@ -62,6 +62,12 @@ class Links:
     def model_cover(self, owner: str, name: str) -> str:
         return f"{self.base}/v1/models/{owner}/{name}/cover"
 
+    def examples(self, owner: str, name: str) -> str:
+        return f"{self.base}/v1/models/{owner}/{name}/examples"
+
+    def collections(self) -> str:
+        return f"{self.base}/v1/collections"
+
     def versions(self, owner: str, name: str) -> str:
         return f"{self.base}/v1/models/{owner}/{name}/versions"
 

@@ -65,6 +65,7 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/v1/files/{file_id}/download"): frozenset({503}),
     ("GET", "/v1/blobs/{key}"): frozenset({503}),
     ("GET", "/v1/models/{owner}/{name}/cover"): frozenset({503}),
+    ("GET", "/v1/search"): frozenset({401}),
 }
 """Answers that the shape of a route does not show, by method and path."""
 _ANY_FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
@@ -78,10 +79,15 @@ SUCCESS_CONTENT: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/predictions/{prediction_id}/stream"): {
         "text/event-stream": {"schema": {"type": "string"}}
     },
+    ("GET", "/v1/models/{owner}/{name}/readme"): {"text/plain": {"schema": {"type": "string"}}},
 }
 """Operations whose success is not JSON: what their 200 carries instead."""
 READS_BODY_ITSELF = frozenset(
-    {("POST", "/v1/files"), ("POST", "/v1/models/{owner}/{name}/versions")}
+    {
+        ("POST", "/v1/files"),
+        ("POST", "/v1/models/{owner}/{name}/versions"),
+        ("QUERY", "/v1/models"),
+    }
 )
 
 

@@ -8,7 +8,15 @@ from typing import Any
 from mimeo.api.http.links import Links
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.pagination import Cursor, Page
-from mimeo.core.records import Account, Deployment, Model, Prediction, StoredFile, Version
+from mimeo.core.records import (
+    Account,
+    Collection,
+    Deployment,
+    Model,
+    Prediction,
+    StoredFile,
+    Version,
+)
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -130,4 +138,23 @@ def file_json(stored: StoredFile, account: str, links: Links) -> dict[str, Any]:
         "created_at": timestamp(stored.created_at),
         "expires_at": timestamp(stored.expires_at),
         "urls": {"get": links.file(stored.id), "download": links.file_download(stored.id, account)},
+    }
+
+
+def collection_json(collection: Collection) -> dict[str, Any]:
+    """A collection as ``GET /v1/collections`` lists it (without its models)."""
+    return {
+        "name": collection.name,
+        "slug": collection.slug,
+        "description": collection.description,
+    }
+
+
+def collection_with_models_json(
+    collection: Collection, models: list[Model], links: Links
+) -> dict[str, Any]:
+    return {
+        **collection_json(collection),
+        "full_description": collection.full_description,
+        "models": [model_json(model, links) for model in models],
     }

@@ -13,7 +13,7 @@ from pydantic import BaseModel, field_validator
 from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep
 from mimeo.api.http.downloads import SANDBOX_CSP
 from mimeo.api.http.links import LinksDep
-from mimeo.api.http.serializers import model_json, page_json, version_json
+from mimeo.api.http.serializers import model_json, page_json, prediction_json, version_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest, latest_version
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.errors import InvalidInput, NotFound
@@ -72,7 +72,13 @@ async def create_model(
 async def get_model(
     owner: str, name: str, context: ContextDep, _account: AccountDep, links: LinksDep
 ) -> dict[str, Any]:
-    return model_json(await context.store.catalog.get_model(owner, name), links)
+    """``default_example`` is the newest of the model's examples (lists leave it null: one
+    more read per model)."""
+    model = await context.store.catalog.get_model(owner, name)
+    example = await context.store.examples.newest(model)
+    answer = model_json(model, links)
+    answer["default_example"] = None if example is None else prediction_json(example, links)
+    return answer
 
 
 @router.delete("/{owner}/{name}", status_code=204)

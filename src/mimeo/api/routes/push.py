@@ -21,6 +21,7 @@ from mimeo.api.http.serializers import version_json
 from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.errors import InvalidRequest
 from mimeo.core.identifiers import check_name
+from mimeo.core.readme import README_FILES, pushed_readme
 from mimeo.core.records import Model
 from mimeo.core.version_schema import check_version_schema
 from mimeo.runtime.archive import COVER_MEDIA_TYPES, SCHEMA_PATH
@@ -47,7 +48,9 @@ async def push_version(
     archive = await _archive_body(request)
     if not archive:
         raise InvalidRequest("send the model directory as a tar.gz request body")
-    contents = await asyncio.to_thread(read_archive, archive, {SCHEMA_PATH, "cog.yaml", *COVERS})
+    contents = await asyncio.to_thread(
+        read_archive, archive, {SCHEMA_PATH, "cog.yaml", *COVERS, *README_FILES}
+    )
     version_id = contents.version_id
     try:
         schema = json.loads(_member(contents, SCHEMA_PATH))
@@ -73,6 +76,7 @@ async def push_version(
         archive_key=key,
     )
     await _keep_cover(context, model, contents)
+    await _keep_readme(context, model, contents)
     log.info("version.pushed", model=model.full_name, version=version_id)
     return version_json(version)
 
@@ -112,3 +116,13 @@ async def _keep_cover(context: ContextDep, model: Model, contents: ArchiveConten
         await context.blobs.put(key, image, media_type)
         await context.store.catalog.set_cover(model, blob_ref(key))
         return
+
+
+async def _keep_readme(context: ContextDep, model: Model, contents: ArchiveContents) -> None:
+    """A README beside cog.yaml becomes the model's README; a push without one keeps the
+    README the model has."""
+    for name in README_FILES:
+        raw = contents.files.get(name)
+        if raw is not None:
+            await context.store.catalog.set_readme(model, pushed_readme(raw))
+            return
