@@ -30,6 +30,7 @@ from mimeo.api.routes import (
     predictions,
     push,
     streams,
+    trainings,
     webhooks,
 )
 from mimeo.api.services.recovery import sweep_forever
@@ -90,6 +91,7 @@ def create_app(context: AppContext) -> FastAPI:
         models,
         push,
         predictions,
+        trainings,
         deployments,
         streams,
         files,

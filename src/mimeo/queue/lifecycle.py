@@ -52,6 +52,8 @@ async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Predict
                 webhook_events_filter=new.webhook_events_filter,
                 hardware=new.hardware,
                 deployment=new.deployment,
+                kind=new.kind,
+                destination=new.destination,
             )
             .returning(predictions)
         )

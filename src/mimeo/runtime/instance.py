@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -32,13 +33,15 @@ import httpx
 
 from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
-from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
+from mimeo.runtime.cog_events import CogEvent, Completed, Log, Started, clean_error, parse_event
 from mimeo.runtime.cog_transport import cog_transport
 from mimeo.runtime.environment import Environment
 from mimeo.runtime.model_env import model_environment, shared_paths
 from mimeo.runtime.sandbox import ModelBox
 
 SETUP_TIMEOUT_SECONDS = 600.0
+MODEL_STREAMS = ("Stdout", "Stderr")
+"""How coglet's log records name what the model itself printed."""
 AT_CAPACITY_RETRY_SECONDS = 0.002
 AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
 GUARD_PYTHONPATH = str(Path(__file__).resolve().parents[2])
@@ -76,15 +79,20 @@ class CogInstance:
         *,
         extra_env: dict[str, str] | None = None,
         box: ModelBox | None = None,
+        training: bool = False,
     ) -> None:
         """Without ``box`` the server runs as ``cog predict`` would, with mimeo's environment:
-        for ``mimeo predict``, the user's own model on the user's machine."""
+        for ``mimeo predict``, the user's own model on the user's machine. With ``training``
+        it is coglet's train mode: ``predict_ref`` is then cog.yaml's ``train:`` function and
+        jobs go to ``/trainings``."""
         self.model_dir = model_dir
         self.environment = environment
         self.predict_ref = predict_ref
         self.log_path = log_path
         self.extra_env = extra_env or {}
         self.box = box
+        self.training = training
+        self.route = "/trainings" if training else "/predictions"
         self.port = 0
         self.setup_logs = ""
         self._process: asyncio.subprocess.Process | None = None
@@ -105,9 +113,11 @@ class CogInstance:
             **self.extra_env,
             **CogConfig.load(self.model_dir).environment_variables,
             "PORT": str(self.port),
-            "COG_PREDICT_TYPE_STUB": self.predict_ref,
+            "COG_TRAIN_TYPE_STUB" if self.training else "COG_PREDICT_TYPE_STUB": self.predict_ref,
         }
         command = [str(self.environment.python), "-m", "cog.server.http", "--host", "127.0.0.1"]
+        if self.training:
+            command += ["--x-mode", "train"]
         if self.box is None:
             env = {
                 **os.environ,
@@ -191,15 +201,21 @@ class CogInstance:
         raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
 
     async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
-        """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
+        """Run one prediction and yield coglet's events as they arrive, ending with Completed.
+
+        coglet refuses SSE on ``/trainings``: a training is one blocking request whose answer
+        holds its logs and output, so it is said to have started when it is sent."""
         assert self._client is not None
         body = {"id": prediction_id, "input": payload}
         loop = asyncio.get_running_loop()
         give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
+        accept = {} if self.training else {"Accept": "text/event-stream"}
+        if self.training:
+            yield Started()
         while True:
             try:
                 async with self._client.stream(
-                    "POST", "/predictions", json=body, headers={"Accept": "text/event-stream"}
+                    "POST", self.route, json=body, headers=accept
                 ) as response:
                     if response.status_code == 409 and loop.time() < give_up:
                         await asyncio.sleep(AT_CAPACITY_RETRY_SECONDS)
@@ -215,7 +231,11 @@ class CogInstance:
                         )
                     if "text/event-stream" not in response.headers.get("content-type", ""):
                         final = response.json() if (await response.aread()) else {}
-                        yield _completed_from_object(final)
+                        ending = _completed_from_object(final)
+                        logs = ending.logs or self._logged_by(prediction_id)
+                        if logs:  # nothing streamed them
+                            yield Log(logs)
+                        yield ending
                         return
                     completed = False
                     async for event in _sse_events(response):
@@ -250,7 +270,7 @@ class CogInstance:
         if self._client is None:
             return
         with contextlib.suppress(httpx.TransportError):
-            await self._client.post(f"/predictions/{prediction_id}/cancel", timeout=5.0)
+            await self._client.post(f"{self.route}/{prediction_id}/cancel", timeout=5.0)
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
         process = self._process
@@ -269,11 +289,35 @@ class CogInstance:
         if self.box is not None:
             await asyncio.to_thread(shutil.rmtree, self.box.scratch, True)
 
+    def _logged_by(self, prediction_id: str) -> str:
+        """What the model printed during one job, from the server's own log: coglet leaves the
+        logs out of a failed training's answer, though it logs each line with the job's id."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "".join(line + "\n" for line in coglet_log_lines(text.splitlines(), prediction_id))
+
     def _log_tail(self, limit: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-limit:]
         except OSError:
             return ""
+
+
+def coglet_log_lines(lines: list[str], prediction_id: str) -> list[str]:
+    """The model's output lines for ``prediction_id`` among coglet's JSON log records."""
+    found = []
+    for line in lines:
+        if prediction_id not in line or not line.startswith("{"):
+            continue
+        try:
+            fields = json.loads(line).get("fields", {})
+        except ValueError:
+            continue
+        if fields.get("prediction_id") == prediction_id and fields.get("source") in MODEL_STREAMS:
+            found.append(str(fields.get("message", "")))
+    return found
 
 
 def _completed_from_object(final: dict[str, Any]) -> Completed:

@@ -114,9 +114,21 @@ predictions = Table(
     Column("webhook_events_filter", JSON),
     Column("hardware", String(50), nullable=False, default="cpu", server_default="cpu"),
     Column("deployment", String(201)),
+    Column("kind", String(20), nullable=False, default="prediction", server_default="prediction"),
+    Column("destination", String(201)),
+    # A training is a prediction row of kind 'training': it shares the queue, leases, sweeps,
+    # streams and webhooks; ``destination`` is the model its weights become a version of.
 )
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)
+TRAININGS = text("kind = 'training'")
+Index(
+    "ix_predictions_trainings",
+    predictions.c.account_id,
+    predictions.c.created_at,
+    sqlite_where=TRAININGS,
+    postgresql_where=TRAININGS,
+)
 QUEUED_ROWS = text("status = 'starting' AND lease_owner IS NULL")
 IN_FLIGHT_ROWS = text("lease_owner IS NOT NULL")
 QUEUED_WITH_DEADLINE = text(

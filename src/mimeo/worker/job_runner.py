@@ -17,6 +17,7 @@ import structlog
 
 from mimeo.core.errors import LeaseLost, MimeoError
 from mimeo.core.protocol import Job
+from mimeo.core.records import TRAINING
 from mimeo.runtime.cog_events import Completed
 from mimeo.runtime.instance import InstanceDied, SetupFailed
 from mimeo.worker.api_client import ChannelError, WorkerChannel
@@ -46,11 +47,11 @@ class JobRunner:
     async def run(self, running: RunningJob) -> None:
         job = running.job
         log.info("prediction.claimed", prediction_id=job.prediction_id, attempt=job.attempt)
-        relay = Relay(self.api.worker_id, iterator_output=False)
+        relay = Relay(self.api.worker_id, iterator_output=False, training=job.kind == TRAINING)
         relay.metrics["queue_time"] = job.queued_seconds
         reporter = asyncio.create_task(self._report_until_done(running, relay))
         try:
-            running.instance = self.pool.assign(job.version, job.hardware)
+            running.instance = self.pool.assign(job.version, job.hardware, job.kind)
             await self._run_on_instance(running, running.instance, relay)
         except NoCapacity:
             relay.hand_back()
