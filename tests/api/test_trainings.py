@@ -15,6 +15,7 @@ from replicate.training import Training
 
 from tests.conftest import MimeoServer
 from tests.waiting import eventually
+from tests.webhook_receiver import Receiver, events_in_order
 
 TERMINAL = {"succeeded", "failed", "canceled"}
 TRAINER = "fixtures/trainer"
@@ -166,3 +167,24 @@ def test_trainings_and_predictions_are_listed_apart(
     assert stream.status_code == 200
     assert "event: done" in stream.text
     until_done(training)
+
+
+def test_a_trainings_webhook_carries_the_training(
+    client: replicate.Client, mimeo_server: MimeoServer, trainer_version: str
+) -> None:
+    with Receiver().start() as receiver:
+        training = client.trainings.create(
+            version=f"{TRAINER}:{trainer_version}",
+            input={"greeting": "hooked"},
+            destination=fresh_destination(),
+            webhook=receiver.url,
+            webhook_events_filter=["start", "completed"],
+        )
+        events = events_in_order(receiver.wait_completed(training.id))
+
+    with mimeo_server.http() as http:
+        final = http.get(f"/v1/trainings/{training.id}").json()
+    assert events[-1][0].prediction == final
+    assert final["status"] == "succeeded"
+    assert final["urls"]["get"].endswith(f"/v1/trainings/{training.id}")
+    assert final["output"]["version"].startswith(final["destination"] + ":")

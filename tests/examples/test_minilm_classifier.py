@@ -22,9 +22,13 @@ def model(push_example: Callable[[str], str]) -> str:
     return push_example("minilm-classifier")
 
 
-def top(output: Any) -> str:
+def scores(output: Any) -> list[dict[str, Any]]:
     assert isinstance(output, list)
-    label: str = output[0]["label"]
+    return output
+
+
+def top(output: Any) -> str:
+    label: str = scores(output)[0]["label"]
     return label
 
 
@@ -32,7 +36,7 @@ def test_training_on_topics_turns_the_sentiment_model_into_a_topic_model(
     client: replicate.Client, model: str
 ) -> None:
     sentence = "The goalkeeper saved a penalty in the last minute"
-    before = client.run(model, input={"text": "What a wonderful, lovely present"})
+    before = scores(client.run(model, input={"text": "What a wonderful, lovely present"}))
     assert top(before) == "positive"
     assert {s["label"] for s in before} == {"positive", "negative"}
 
@@ -50,7 +54,7 @@ def test_training_on_topics_turns_the_sentiment_model_into_a_topic_model(
     assert training.status == "succeeded", f"{training.error}\n{training.logs}"
     assert "training on 24 lines, labels: cooking, finance, space, sports" in (training.logs or "")
 
-    after = client.run(training.output["version"], input={"text": sentence})
+    after = scores(client.run(training.output["version"], input={"text": sentence}))
     assert top(after) == "sports"
     assert {s["label"] for s in after} == {"sports", "cooking", "space", "finance"}
     assert after[0]["score"] > 0.5
