@@ -13,6 +13,10 @@ mode. Two moments differ from a prediction:
   ``COG_WEIGHTS``, before the training is recorded as succeeded, so whoever sees it succeeded
   can run the new version at once. The new version's id is derived from the training's id, so a
   training retried after a crash of the API between the two steps finds its version made.
+
+The weights stay where the worker stored the training's output (``outputs/<training id>/``) and
+the new version's ``build`` names them: whatever expires outputs one day must keep the blobs a
+version names.
 """
 
 from __future__ import annotations
@@ -74,7 +78,12 @@ async def make_trained_version(
             error="train() returned no weights file: return an object with a 'weights' Path",
             metrics=outcome.metrics,
         )
-    version = await _add_version(context, training, weights)
+    try:
+        version = await _add_version(context, training, weights)
+    except NotFound as error:  # the destination (or the trained version) was deleted meanwhile
+        return Outcome(
+            status="failed", error=f"No version was made: {error.detail}", metrics=outcome.metrics
+        )
     return Outcome(
         status="succeeded",
         output={"version": f"{training.destination}:{version.id}", WEIGHTS: weights},
