@@ -79,7 +79,12 @@ def test_a_training_is_canceled(client: replicate.Client, trainer_version: str) 
         input={"greeting": "never", "seconds": 30},
         destination=fresh_destination(),
     )
-    eventually(lambda: client.trainings.get(training.id).status == "processing", "it runs")
+
+    def logging_while_it_runs() -> bool:
+        current = client.trainings.get(training.id)
+        return current.status == "processing" and "'never'" in (current.logs or "")
+
+    eventually(logging_while_it_runs, "it runs and its logs arrive while it does")
 
     canceled = client.trainings.cancel(training.id)
     assert canceled.id == training.id

@@ -4,8 +4,9 @@ them out of a failed training's answer)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from mimeo.runtime.instance import coglet_log_lines
+from mimeo.runtime.coglet_logs import LogTail, coglet_log_lines
 
 
 def record(message: str, prediction_id: str, source: str | None = "Stdout") -> str:
@@ -26,3 +27,18 @@ def test_only_the_jobs_stdout_and_stderr_lines_in_order() -> None:
     ]
 
     assert coglet_log_lines(lines, "t1") == ["first", "second"]
+
+
+def test_a_tail_reads_whole_records_written_after_it_began(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(record("before", "t1") + "\n")
+    tail = LogTail(log, "t1")
+    line = record("during", "t1")
+    with log.open("a") as out:
+        out.write(line + "\n" + line[:10])
+
+    assert tail.new_lines() == ["during"]
+    with log.open("a") as out:
+        out.write(line[10:] + "\n")
+    assert tail.new_lines() == ["during"]
+    assert tail.new_lines() == []

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -35,13 +34,14 @@ from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, Log, Started, clean_error, parse_event
 from mimeo.runtime.cog_transport import cog_transport
+from mimeo.runtime.coglet_logs import LogTail
 from mimeo.runtime.environment import Environment
 from mimeo.runtime.model_env import model_environment, shared_paths
 from mimeo.runtime.sandbox import ModelBox
 
 SETUP_TIMEOUT_SECONDS = 600.0
-MODEL_STREAMS = ("Stdout", "Stderr")
-"""How coglet's log records name what the model itself printed."""
+LOG_POLL_SECONDS = 0.25
+"""How often a training's log lines are looked for while it runs."""
 AT_CAPACITY_RETRY_SECONDS = 0.002
 AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
 GUARD_PYTHONPATH = str(Path(__file__).resolve().parents[2])
@@ -201,21 +201,19 @@ class CogInstance:
         raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
 
     async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
-        """Run one prediction and yield coglet's events as they arrive, ending with Completed.
-
-        coglet refuses SSE on ``/trainings``: a training is one blocking request whose answer
-        holds its logs and output, so it is said to have started when it is sent."""
+        """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
         assert self._client is not None
         body = {"id": prediction_id, "input": payload}
+        if self.training:
+            async for event in self._train(prediction_id, body):
+                yield event
+            return
         loop = asyncio.get_running_loop()
         give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
-        accept = {} if self.training else {"Accept": "text/event-stream"}
-        if self.training:
-            yield Started()
         while True:
             try:
                 async with self._client.stream(
-                    "POST", self.route, json=body, headers=accept
+                    "POST", "/predictions", json=body, headers={"Accept": "text/event-stream"}
                 ) as response:
                     if response.status_code == 409 and loop.time() < give_up:
                         await asyncio.sleep(AT_CAPACITY_RETRY_SECONDS)
@@ -232,9 +230,8 @@ class CogInstance:
                     if "text/event-stream" not in response.headers.get("content-type", ""):
                         final = response.json() if (await response.aread()) else {}
                         ending = _completed_from_object(final)
-                        logs = ending.logs or self._logged_by(prediction_id)
-                        if logs:  # nothing streamed them
-                            yield Log(logs)
+                        if ending.logs:  # nothing streamed them
+                            yield Log(ending.logs)
                         yield ending
                         return
                     completed = False
@@ -252,6 +249,52 @@ class CogInstance:
                     f"lost the model server ({type(error).__name__}); "
                     + ("it is no longer running" if not self.alive else "it stopped answering")
                 ) from error
+
+    async def _train(self, prediction_id: str, body: dict[str, Any]) -> AsyncIterator[CogEvent]:
+        """coglet refuses SSE on ``/trainings``: a training is one blocking request, said to
+        have started when it is sent; its log lines are read from the server's log meanwhile.
+        Leaving early (a cancel mimeo enforces) drops the request, which coglet takes as a
+        cancel."""
+        yield Started()
+        tail = LogTail(self.log_path, prediction_id)
+        answer = asyncio.create_task(self._training_answer(body))
+        streamed = False
+        try:
+            while True:
+                finished, _ = await asyncio.wait({answer}, timeout=LOG_POLL_SECONDS)
+                for line in tail.new_lines():
+                    streamed = True
+                    yield Log(line + "\n")
+                if finished:
+                    break
+        finally:
+            answer.cancel()
+        ending = answer.result()
+        if ending.logs and not streamed:  # a server that logs no records: its answer's logs
+            yield Log(ending.logs)
+        yield ending
+
+    async def _training_answer(self, body: dict[str, Any]) -> Completed:
+        assert self._client is not None
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
+        while True:
+            try:
+                response = await self._client.post("/trainings", json=body)
+            except httpx.TransportError as error:
+                raise InstanceDied(
+                    f"lost the model server ({type(error).__name__}) during the training"
+                ) from error
+            if response.status_code == 409 and loop.time() < give_up:
+                await asyncio.sleep(AT_CAPACITY_RETRY_SECONDS)
+                continue
+            if response.status_code == 422:
+                return Completed("failed", error=f"input rejected by the model: {response.text}")
+            if response.status_code != 200:
+                raise InstanceDied(
+                    f"the model server answered {response.status_code}: {response.text[:500]}"
+                )
+            return _completed_from_object(response.json())
 
     async def _stop_if_broken(self) -> None:
         """coglet fails the prediction of a Python worker that died (killed, out of memory) and
@@ -289,35 +332,11 @@ class CogInstance:
         if self.box is not None:
             await asyncio.to_thread(shutil.rmtree, self.box.scratch, True)
 
-    def _logged_by(self, prediction_id: str) -> str:
-        """What the model printed during one job, from the server's own log: coglet leaves the
-        logs out of a failed training's answer, though it logs each line with the job's id."""
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "".join(line + "\n" for line in coglet_log_lines(text.splitlines(), prediction_id))
-
     def _log_tail(self, limit: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-limit:]
         except OSError:
             return ""
-
-
-def coglet_log_lines(lines: list[str], prediction_id: str) -> list[str]:
-    """The model's output lines for ``prediction_id`` among coglet's JSON log records."""
-    found = []
-    for line in lines:
-        if prediction_id not in line or not line.startswith("{"):
-            continue
-        try:
-            fields = json.loads(line).get("fields", {})
-        except ValueError:
-            continue
-        if fields.get("prediction_id") == prediction_id and fields.get("source") in MODEL_STREAMS:
-            found.append(str(fields.get("message", "")))
-    return found
 
 
 def _completed_from_object(final: dict[str, Any]) -> Completed:
