@@ -280,7 +280,10 @@ class InstancePool:
             instance.schema = training_view(schema) if training else schema
             if not training:
                 instance.capacity = self._capacity[instance.version] = config.concurrency.max
-            instance.predict_timeout = options.timeouts.predict or self.limits.predict_timeout
+            limit = options.timeouts.train if training else None
+            instance.predict_timeout = (
+                limit or options.timeouts.predict or self.limits.predict_timeout
+            )
             function = config.train if training else config.predict
             if function is None:
                 raise SetupFailed("cog.yaml has no 'train:' entry: this version cannot train")
