@@ -272,6 +272,8 @@ class CogInstance:
         ending = answer.result()
         if ending.logs and not streamed:  # a server that logs no records: its answer's logs
             yield Log(ending.logs)
+        if ending.status == "failed":
+            await self._stop_if_broken()
         yield ending
 
     async def _training_answer(self, body: dict[str, Any]) -> Completed:
