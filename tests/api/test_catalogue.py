@@ -22,10 +22,6 @@ REPLICATE_OPENAPI = Path(__file__).with_name("replicate-openapi.json")
 """Replicate's published OpenAPI document ("Replicate HTTP API" 1.0.0-a1), kept as it is."""
 BUILT_ON_OTHER_BRANCHES = frozenset(
     {
-        ("GET", "/trainings"),
-        ("GET", "/trainings/{training_id}"),
-        ("POST", "/trainings/{training_id}/cancel"),
-        ("POST", "/models/{model_owner}/{model_name}/versions/{version_id}/trainings"),
         ("PATCH", "/models/{model_owner}/{model_name}"),
     }
 )

@@ -214,3 +214,20 @@ def test_js_searches_with_a_json_string_body_and_reads_collections(
     assert "fixtures/echo" in answer["found"]
     assert "js-echoes" in answer["listed"]
     assert answer["models"] == ["fixtures/echo"]
+
+
+def test_a_training_created_polled_listed_and_canceled_by_the_js_client(
+    js: Callable[..., dict[str, Any]], push_fixture: Callable[[str], str]
+) -> None:
+    """``trainings.create(owner, name, version, {destination, input})``; cancelling an ended
+    training (an empty JSON body) returns it unchanged."""
+    version = push_fixture("trainer")
+    answer = js(
+        "training", "fixtures", "trainer", version, "admin/js-trained", '{"greeting": "hallo"}'
+    )
+
+    assert answer["created"] == "starting"
+    assert answer["status"] == "succeeded"
+    assert answer["output"]["version"].startswith("admin/js-trained:")
+    assert answer["listed"] is True
+    assert answer["canceled"] == "succeeded"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from replicate.training import Training
 
 from tests.conftest import FIXTURES, running_server
 from tests.e2e.conftest import api_server
@@ -110,6 +111,40 @@ def test_a_killed_worker_s_predictions_are_retried_once_and_queued_ones_just_run
         assert (ran.status, ran.output) == ("succeeded", "slept")
         assert RETRY_LOG not in logs_of(ran)
         assert logs_of(ran).count("sleeping") == 1
+
+
+def test_a_training_whose_worker_is_killed_is_retried_and_its_version_runs_remotely(
+    cluster: Tracked, tmp_path: Path
+) -> None:
+    """A training shares the prediction's lease: a worker killed under it gives it back to the
+    queue, and a second worker trains it; the new version's weights reach that worker over
+    HTTP (``/internal/v1/versions/{id}/weights``)."""
+    trainer = cluster.server.push(FIXTURES / "trainer", "crash/trainer")
+    client = cluster.client
+    training = client.trainings.create(
+        version=f"crash/trainer:{trainer}",
+        input={"greeting": "again", "seconds": 2},
+        destination="admin/crash-trained",
+    )
+    with worker_node(cluster.server, tmp_path / "trainer-1") as first:
+        eventually(lambda: client.trainings.get(training.id).status == "processing", "it runs", 60)
+        orphans = kill_9(first)
+    with worker_node(cluster.server, tmp_path / "trainer-2"):
+
+        def ended() -> Training | None:
+            current = client.trainings.get(training.id)
+            return current if current.status in TERMINAL else None
+
+        done = eventually(ended, "the retried training ends", SETTLE_SECONDS)
+        assert done.status == "succeeded", done.error
+        assert (done.logs or "").count(RETRY_LOG) == 1
+        assert done.output["version"].startswith("admin/crash-trained:")
+        greeting = client.predictions.create(
+            version=done.output["version"].split(":")[1], input={"name": "crash"}
+        )
+        cluster.created.append(greeting.id)
+        assert cluster.wait_status(greeting.id, *TERMINAL).output == "again crash"
+    assert_no_orphans(orphans)
 
 
 def test_a_worker_killed_while_waiting_for_work_takes_no_prediction_with_it(

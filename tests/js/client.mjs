@@ -90,6 +90,28 @@ const scenarios = {
       models: collection.models.map((m) => `${m.owner}/${m.name}`),
     };
   },
+  async training() {
+    // args: owner, name, version, destination, input as JSON; polled as run() polls.
+    const [owner, name, version, destination, input] = args;
+    const created = await replicate.trainings.create(owner, name, version, {
+      destination,
+      input: JSON.parse(input),
+    });
+    let training = created;
+    while (!["succeeded", "failed", "canceled"].includes(training.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      training = await replicate.trainings.get(created.id);
+    }
+    const listed = await replicate.trainings.list();
+    const canceled = await replicate.trainings.cancel(created.id);
+    return {
+      created: created.status,
+      status: training.status,
+      output: training.output,
+      listed: listed.results.some((t) => t.id === created.id),
+      canceled: canceled.status,
+    };
+  },
   async "validate-webhook"() {
     // args[0]: a JSON file with the headers and body of one delivery a receiver got.
     const { headers, body } = JSON.parse(readFileSync(args[0], "utf8"));

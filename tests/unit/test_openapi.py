@@ -223,3 +223,36 @@ def test_the_generated_schema_accepts_an_input_within_every_rule(schema: JSON) -
     payload = {"prompt": "a cat", "num_steps": 50, "size": 4, "code": "abc", "image": "data:,x"}
 
     assert validate_input(schema, payload) == payload
+
+
+TRAINING: JSON = {
+    "inputs": [
+        fact("train_data", {"type": "string", "format": "uri"}),
+        fact("epochs", {"type": "integer"}, default=3, ge=1),
+    ],
+    "output": {
+        "title": "Output",
+        "type": "object",
+        "properties": {"weights": {"title": "Weights", "type": "string", "format": "uri"}},
+        "required": ["weights"],
+    },
+}
+
+
+def test_a_train_function_adds_training_input_output_and_route() -> None:
+    schema = build_schema(FACTS, TRAINING)
+    schemas = schema["components"]["schemas"]
+
+    assert schemas["Input"] == build_schema(FACTS)["components"]["schemas"]["Input"]
+    assert schemas["TrainingInput"]["title"] == "TrainingInput"
+    assert schemas["TrainingInput"]["required"] == ["train_data"]
+    assert schemas["TrainingInput"]["properties"]["epochs"]["minimum"] == 1
+    assert schemas["TrainingOutput"]["title"] == "TrainingOutput"
+    assert schemas["TrainingOutput"]["properties"]["weights"]["format"] == "uri"
+    assert "/trainings" in schema["paths"]
+
+
+def test_without_train_there_is_no_training_side() -> None:
+    schema = build_schema(FACTS)
+    assert "TrainingInput" not in schema["components"]["schemas"]
+    assert "/trainings" not in schema["paths"]

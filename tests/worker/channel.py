@@ -95,6 +95,10 @@ class InMemoryChannel:
     async def archive(self, version_id: str) -> bytes:
         return self.archives[version_id]
 
+    async def weights(self, version_id: str) -> tuple[str, bytes] | None:
+        """No version here was trained."""
+        return None
+
     async def blob(self, key: str) -> bytes:
         return self.blobs[key]
 

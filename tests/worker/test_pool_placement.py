@@ -166,3 +166,17 @@ async def test_deployments_never_hold_the_last_slot_an_on_demand_model_needs(
     assert len(pool.instances) == 2
     assert pool.offer().startable_hardware == ["cpu"]
     await pool.close()
+
+
+def test_a_train_instance_is_offered_for_trainings_and_never_takes_a_prediction(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    """coglet in train mode serves ``/trainings`` only: the pool keys instances by kind."""
+    pool = make_pool(tmp_path, max_instances=1)
+    trainer = running(loop, "v1", kind="training")
+    pool.instances.append(trainer)
+
+    assert pool.offer().warm == [WarmSlot(version="v1", hardware="cpu", kind="training")]
+    assert pool.assign("v1", "cpu", "training") is trainer
+    with pytest.raises(NoCapacity):
+        pool.assign("v1", "cpu")

@@ -34,6 +34,7 @@ from mimeo.api.routes import (
     push,
     search,
     streams,
+    trainings,
     webhooks,
 )
 from mimeo.api.services.recovery import sweep_forever
@@ -97,6 +98,7 @@ def create_app(context: AppContext) -> FastAPI:
         collections,
         push,
         predictions,
+        trainings,
         deployments,
         streams,
         files,

@@ -17,6 +17,7 @@ from mimeo.api.services.worker_protocol import (
     read_blob,
     store_output,
     version_archive,
+    version_weights,
 )
 from mimeo.core.protocol import Job, Offer, Report, ReportAnswer, WarmTarget, WorkerStatus
 from mimeo.worker.api_client import ChannelError
@@ -45,6 +46,9 @@ class InProcessWorkerChannel:
 
     async def archive(self, version_id: str) -> bytes:
         return await _answer(version_archive(self.context, version_id))
+
+    async def weights(self, version_id: str) -> tuple[str, bytes] | None:
+        return await _answer(version_weights(self.context, version_id))
 
     async def blob(self, key: str) -> bytes:
         return await _answer(read_blob(self.context, key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mimeo.api.context import AppContext
 from mimeo.api.http.links import Links
-from mimeo.api.http.serializers import prediction_json
+from mimeo.api.http.serializers import job_json
 from mimeo.core.webhook_policy import RetryPolicy
 from mimeo.webhooks import Dispatcher, Outbox, Sender
 
@@ -15,7 +15,7 @@ def attach_webhooks(context: AppContext, listen_url: str) -> Dispatcher:
     take the host from: the configured public URL, else the address this server listens on."""
     settings = context.settings
     links = Links((settings.public_url or listen_url).rstrip("/"), context.signer)
-    outbox = Outbox(lambda prediction: prediction_json(prediction, links))
+    outbox = Outbox(lambda prediction: job_json(prediction, links))
     context.queue.record_with(outbox.record)
     dispatcher = Dispatcher(
         context.store.engine,

@@ -35,6 +35,7 @@ async def build_director(
         limits,
         inventory.gpus,
         await detect_boundary(),
+        channel.weights,
     )
     log.info(
         "worker.ready",

@@ -10,6 +10,14 @@ def output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return output
 
 
+def training_view(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema as a training's output is read: ``TrainingOutput`` as its ``Output`` (its
+    ``weights`` Path is a file to store)."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    output = schemas.get("TrainingOutput", {"type": "string", "format": "uri"})
+    return {**schema, "components": {"schemas": {**schemas, "Output": output}}}
+
+
 def is_iterator_output(schema: dict[str, Any]) -> bool:
     """Cog marks ``Iterator[T]`` and ``ConcatenateIterator`` outputs; their chunks stream."""
     return bool(output_schema(schema).get("x-cog-array-type") == "iterator")

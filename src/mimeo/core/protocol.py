@@ -11,13 +11,19 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from mimeo.core.hardware import CPU
+from mimeo.core.records import PREDICTION
+
+WEIGHTS_KEY_HEADER = "X-Mimeo-Weights-Key"
+"""Names a trained version's weights file in the answer that carries its bytes."""
 
 
 class WarmSlot(BaseModel):
-    """Room for one more prediction on a running instance of ``version`` on ``hardware``."""
+    """Room for one more prediction on a running instance of ``version`` on ``hardware``; an
+    instance runs either predictions or trainings (coglet's train mode), as ``kind`` says."""
 
     version: str
     hardware: str
+    kind: str = PREDICTION
 
 
 class Offer(BaseModel):
@@ -53,6 +59,8 @@ class Job(BaseModel):
     """Time from creation to this claim: the queue time a user sees in the metrics."""
     secret_fields: list[str] = Field(default_factory=list)
     """The ``input`` fields that hold ``cog.Secret`` values, in clear for the model only."""
+    kind: str = PREDICTION
+    """``training`` runs cog.yaml's ``train:`` on an instance in train mode."""
 
 
 class Outcome(BaseModel):
@@ -87,6 +95,8 @@ class Finished(BaseModel):
     worker_id: str
     logs: str = ""
     outcome: Outcome
+    training: bool = False
+    """A training's end: the API makes the destination's new version before it records it."""
 
 
 class HandBack(BaseModel):

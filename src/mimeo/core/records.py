@@ -9,6 +9,10 @@ from typing import Any
 from mimeo.core.hardware import CPU
 from mimeo.core.status import TERMINAL, PredictionStatus
 
+PREDICTION = "prediction"
+TRAINING = "training"
+"""The two kinds of job a prediction row holds: a run of ``predict`` or of ``train``."""
+
 
 def as_utc(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every moment mimeo stores is UTC."""
@@ -84,7 +88,15 @@ class Prediction:
     webhook_events_filter: list[str] | None = None
     hardware: str = CPU
     deployment: str | None = None
+    kind: str = PREDICTION
+    """``prediction`` or ``training`` (cog.yaml's ``train:`` function on the version)."""
+    destination: str | None = None
+    """A training's ``owner/name``: the model its weights become a new version of."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def training(self) -> bool:
+        return self.kind == TRAINING
 
     @property
     def terminal(self) -> bool:
@@ -118,6 +130,8 @@ class Prediction:
             webhook_events_filter=m["webhook_events_filter"],
             hardware=m["hardware"],
             deployment=m["deployment"],
+            kind=m["kind"],
+            destination=m["destination"],
         )
 
 
@@ -219,6 +233,8 @@ class NewPrediction:
     source: str = "api"
     sealed_secrets: str | None = None
     """Its ``cog.Secret`` values, sealed; ``input`` holds them redacted."""
+    kind: str = PREDICTION
+    destination: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,15 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    String,
     Update,
     and_,
+    cast,
     exists,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -65,31 +68,42 @@ def _queued_versions() -> CTE:
     return versions.union_all(select(following).where(versions.c.version.is_not(None)))
 
 
-def _candidates(offer: Offer | None) -> Select[Any, Any]:
-    """(version, hardware) pairs this worker could take: a queued version on hardware it can
-    start, or a version it has a warm slot for."""
+def _candidates(offer: Offer | None) -> Select[Any, Any, Any]:
+    """(version, hardware, kind) triples this worker could take: a queued version on hardware
+    it can start (either kind: a NULL kind), or a version it has a warm slot for, of the kind
+    that slot's instance runs (a training needs an instance in train mode)."""
     versions = _queued_versions()
     startable = list(SKU_NAMES) if offer is None else offer.startable_hardware
-    pairs: list[Select[Any, Any]] = []
+    pairs: list[Select[Any, Any, Any]] = []
     if startable:
         hardware = union_all(*(select(literal(sku).label("hardware")) for sku in startable))
         offered = hardware.subquery("startable")
         pairs.append(
-            select(versions.c.version, offered.c.hardware)
+            select(versions.c.version, offered.c.hardware, cast(null(), String).label("kind"))
             .select_from(versions.join(offered, true()))
             .where(versions.c.version.is_not(None))
         )
     if offer is not None:
         pairs.extend(
-            select(literal(slot.version).label("version"), literal(slot.hardware).label("hardware"))
+            select(
+                literal(slot.version).label("version"),
+                literal(slot.hardware).label("hardware"),
+                literal(slot.kind).label("kind"),
+            )
             for slot in offer.warm
         )
     assert pairs, "an empty offer claims nothing"
     return pairs[0] if len(pairs) == 1 else union(*pairs)  # type: ignore[return-value]
 
 
-def _head(version: ColumnElement[str], hardware: ColumnElement[str], now: datetime) -> Select[Any]:
-    """The oldest claimable prediction of one version on one hardware SKU."""
+def _head(
+    version: ColumnElement[str],
+    hardware: ColumnElement[str],
+    kind: ColumnElement[str],
+    now: datetime,
+) -> Select[Any]:
+    """The oldest claimable prediction of one version on one hardware SKU (of one kind, when
+    ``kind`` is not NULL)."""
     deployment_load = (
         select(func.count())
         .select_from(_IN_FLIGHT)
@@ -108,6 +122,7 @@ def _head(version: ColumnElement[str], hardware: ColumnElement[str], now: dateti
             _ROW.c.lease_owner.is_(None),
             _ROW.c.version == version,
             _ROW.c.hardware == hardware,
+            or_(kind.is_(None), _ROW.c.kind == kind),
             or_(_ROW.c.deadline_at.is_(None), _ROW.c.deadline_at > now),
             or_(
                 _ROW.c.deployment.is_(None),
@@ -151,7 +166,7 @@ def claim_statement(
     """Lease the next queued prediction that fits ``offer`` (anything when None): the heads of
     the candidate (version, hardware) queues, the least loaded version's first."""
     candidates = _candidates(offer).subquery("candidates")
-    head = _head(candidates.c.version, candidates.c.hardware, now)
+    head = _head(candidates.c.version, candidates.c.hardware, candidates.c.kind, now)
     if skip_locked:
         head = head.with_for_update(skip_locked=True, of=_ROW)
     load = (

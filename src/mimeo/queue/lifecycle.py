@@ -58,6 +58,8 @@ async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Predict
                 hardware=new.hardware,
                 deployment=new.deployment,
                 sealed_secrets=new.sealed_secrets,
+                kind=new.kind,
+                destination=new.destination,
             )
             .returning(predictions)
         )

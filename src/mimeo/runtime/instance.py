@@ -32,13 +32,16 @@ import httpx
 
 from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
-from mimeo.runtime.cog_events import CogEvent, Completed, clean_error, parse_event
+from mimeo.runtime.cog_events import CogEvent, Completed, Log, Started, clean_error, parse_event
 from mimeo.runtime.cog_transport import cog_transport
+from mimeo.runtime.coglet_logs import LogTail
 from mimeo.runtime.environment import Environment
 from mimeo.runtime.model_env import model_environment, shared_paths
 from mimeo.runtime.sandbox import ModelBox
 
 SETUP_TIMEOUT_SECONDS = 600.0
+LOG_POLL_SECONDS = 0.25
+"""How often a training's log lines are looked for while it runs."""
 AT_CAPACITY_RETRY_SECONDS = 0.002
 AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
 GUARD_PYTHONPATH = str(Path(__file__).resolve().parents[2])
@@ -76,15 +79,20 @@ class CogInstance:
         *,
         extra_env: dict[str, str] | None = None,
         box: ModelBox | None = None,
+        training: bool = False,
     ) -> None:
         """Without ``box`` the server runs as ``cog predict`` would, with mimeo's environment:
-        for ``mimeo predict``, the user's own model on the user's machine."""
+        for ``mimeo predict``, the user's own model on the user's machine. With ``training``
+        it is coglet's train mode: ``predict_ref`` is then cog.yaml's ``train:`` function and
+        jobs go to ``/trainings``."""
         self.model_dir = model_dir
         self.environment = environment
         self.predict_ref = predict_ref
         self.log_path = log_path
         self.extra_env = extra_env or {}
         self.box = box
+        self.training = training
+        self.route = "/trainings" if training else "/predictions"
         self.port = 0
         self.setup_logs = ""
         self._process: asyncio.subprocess.Process | None = None
@@ -105,9 +113,11 @@ class CogInstance:
             **self.extra_env,
             **CogConfig.load(self.model_dir).environment_variables,
             "PORT": str(self.port),
-            "COG_PREDICT_TYPE_STUB": self.predict_ref,
+            "COG_TRAIN_TYPE_STUB" if self.training else "COG_PREDICT_TYPE_STUB": self.predict_ref,
         }
         command = [str(self.environment.python), "-m", "cog.server.http", "--host", "127.0.0.1"]
+        if self.training:
+            command += ["--x-mode", "train"]
         if self.box is None:
             env = {
                 **os.environ,
@@ -194,6 +204,10 @@ class CogInstance:
         """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
         assert self._client is not None
         body = {"id": prediction_id, "input": payload}
+        if self.training:
+            async for event in self._train(prediction_id, body):
+                yield event
+            return
         loop = asyncio.get_running_loop()
         give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
         while True:
@@ -215,7 +229,10 @@ class CogInstance:
                         )
                     if "text/event-stream" not in response.headers.get("content-type", ""):
                         final = response.json() if (await response.aread()) else {}
-                        yield _completed_from_object(final)
+                        ending = _completed_from_object(final)
+                        if ending.logs:  # nothing streamed them
+                            yield Log(ending.logs)
+                        yield ending
                         return
                     completed = False
                     async for event in _sse_events(response):
@@ -232,6 +249,54 @@ class CogInstance:
                     f"lost the model server ({type(error).__name__}); "
                     + ("it is no longer running" if not self.alive else "it stopped answering")
                 ) from error
+
+    async def _train(self, prediction_id: str, body: dict[str, Any]) -> AsyncIterator[CogEvent]:
+        """coglet refuses SSE on ``/trainings``: a training is one blocking request, said to
+        have started when it is sent; its log lines are read from the server's log meanwhile.
+        Leaving early (a cancel mimeo enforces) drops the request, which coglet takes as a
+        cancel."""
+        yield Started()
+        tail = LogTail(self.log_path, prediction_id)
+        answer = asyncio.create_task(self._training_answer(body))
+        streamed = False
+        try:
+            while True:
+                finished, _ = await asyncio.wait({answer}, timeout=LOG_POLL_SECONDS)
+                for line in tail.new_lines():
+                    streamed = True
+                    yield Log(line + "\n")
+                if finished:
+                    break
+        finally:
+            answer.cancel()
+        ending = answer.result()
+        if ending.logs and not streamed:  # a server that logs no records: its answer's logs
+            yield Log(ending.logs)
+        if ending.status == "failed":
+            await self._stop_if_broken()
+        yield ending
+
+    async def _training_answer(self, body: dict[str, Any]) -> Completed:
+        assert self._client is not None
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
+        while True:
+            try:
+                response = await self._client.post("/trainings", json=body)
+            except httpx.TransportError as error:
+                raise InstanceDied(
+                    f"lost the model server ({type(error).__name__}) during the training"
+                ) from error
+            if response.status_code == 409 and loop.time() < give_up:
+                await asyncio.sleep(AT_CAPACITY_RETRY_SECONDS)
+                continue
+            if response.status_code == 422:
+                return Completed("failed", error=f"input rejected by the model: {response.text}")
+            if response.status_code != 200:
+                raise InstanceDied(
+                    f"the model server answered {response.status_code}: {response.text[:500]}"
+                )
+            return _completed_from_object(response.json())
 
     async def _stop_if_broken(self) -> None:
         """coglet fails the prediction of a Python worker that died (killed, out of memory) and
@@ -250,7 +315,7 @@ class CogInstance:
         if self._client is None:
             return
         with contextlib.suppress(httpx.TransportError):
-            await self._client.post(f"/predictions/{prediction_id}/cancel", timeout=5.0)
+            await self._client.post(f"{self.route}/{prediction_id}/cancel", timeout=5.0)
 
     async def stop(self, grace_seconds: float = 5.0) -> None:
         process = self._process

@@ -6,6 +6,7 @@ setup and a prediction may take) lives here and travels with the version's archi
     timeouts:
       setup: 300      # seconds for setup() before the instance is given up
       predict: 60     # seconds for one prediction before it fails
+      train: 3600     # seconds for one training (cog.yaml's train:); else as predict
     install:
       no_deps:        # installed after cog.yaml's packages, without their dependencies
         - gan_face_generate==1.1.1
@@ -52,6 +53,7 @@ class Timeouts(BaseModel):
 
     setup: float | None = Field(default=None, gt=0)
     predict: float | None = Field(default=None, gt=0)
+    train: float | None = Field(default=None, gt=0)
 
 
 class Install(BaseModel):

@@ -76,8 +76,8 @@ def input_property(fact: JSON, order: int, components: JSON) -> tuple[JSON, bool
     return prop, not has_default and (union or not fact.get("optional"))
 
 
-def build_schema(facts: JSON) -> JSON:
-    components: JSON = {}
+def inputs_schema(facts: JSON, name: str, components: JSON) -> JSON:
+    """The object schema of a function's inputs, titled ``name`` (Input, TrainingInput)."""
     properties: JSON = {}
     required: list[str] = []
     for order, fact in enumerate(facts["inputs"]):
@@ -85,22 +85,47 @@ def build_schema(facts: JSON) -> JSON:
         properties[fact["name"]] = prop
         if is_required:
             required.append(fact["name"])
-    input_schema: JSON = {"type": "object", "title": "Input", "properties": properties}
+    schema: JSON = {"type": "object", "title": name, "properties": properties}
     if required:
-        input_schema["required"] = required
+        schema["required"] = required
+    return schema
 
+
+def build_schema(facts: JSON, training: JSON | None = None) -> JSON:
+    """``training`` holds the facts of cog.yaml's ``train:`` function: Cog then adds
+    ``TrainingInput``, ``TrainingOutput`` and the ``/trainings`` route to the same document,
+    and coglet in train mode validates against ``TrainingInput``."""
+    components: JSON = {}
+    schemas: JSON = {"Input": inputs_schema(facts, "Input", components), "Output": facts["output"]}
+    paths = _paths()
+    if training is not None:
+        schemas["TrainingInput"] = inputs_schema(training, "TrainingInput", components)
+        schemas["TrainingOutput"] = {**training["output"], "title": "TrainingOutput"}
+        paths["/trainings"] = _training_path()
     return {
         "openapi": "3.0.2",
         "info": {"title": "Cog", "version": "0.1.0"},
-        "paths": _paths(),
-        "components": {
-            "schemas": {
-                "Input": input_schema,
-                "Output": facts["output"],
-                **components,
-                **_envelope_schemas(),
-            }
-        },
+        "paths": paths,
+        "components": {"schemas": {**schemas, **components, **_envelope_schemas()}},
+    }
+
+
+def _training_path() -> JSON:
+    ref = "#/components/schemas/"
+    return {
+        "post": {
+            "summary": "Train",
+            "operationId": "train_trainings_post",
+            "requestBody": {
+                "content": {"application/json": {"schema": {"$ref": ref + "TrainingInput"}}}
+            },
+            "responses": {
+                "200": {
+                    "description": "Successful Response",
+                    "content": {"application/json": {"schema": {"$ref": ref + "TrainingOutput"}}},
+                }
+            },
+        }
     }
 
 

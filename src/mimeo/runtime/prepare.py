@@ -26,7 +26,16 @@ class PreparedModel:
     schema: dict[str, Any]
 
 
-async def generate_schema(env: Environment, model_dir: Path, predict_ref: str) -> dict[str, Any]:
+async def generate_schema(
+    env: Environment, model_dir: Path, predict_ref: str, train_ref: str | None = None
+) -> dict[str, Any]:
+    """Cog's document for the predictor, with its training side when cog.yaml has ``train:``."""
+    facts = await _probe(env, model_dir, predict_ref)
+    training = None if train_ref is None else await _probe(env, model_dir, train_ref)
+    return build_schema(facts, training)
+
+
+async def _probe(env: Environment, model_dir: Path, predict_ref: str) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
         str(env.python),
         "-W",
@@ -51,7 +60,7 @@ async def generate_schema(env: Environment, model_dir: Path, predict_ref: str) -
             + err.decode(errors="replace")[-4000:]
         )
     facts: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return build_schema(facts)
+    return facts
 
 
 async def prepare(
@@ -61,7 +70,7 @@ async def prepare(
     config = CogConfig.load(model_dir)
     env = await builder.ensure(config, model_dir, progress)
     assert config.predict is not None
-    schema = await generate_schema(env, model_dir, config.predict)
+    schema = await generate_schema(env, model_dir, config.predict, config.train)
     schema_file = model_dir / SCHEMA_PATH
     schema_file.parent.mkdir(exist_ok=True)
     schema_file.write_text(json.dumps(schema, indent=2))

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import PAGE_SIZE, Cursor, Page
-from mimeo.core.records import Prediction, as_utc
+from mimeo.core.records import PREDICTION, TRAINING, Prediction, as_utc
 from mimeo.core.status import TERMINAL
 from mimeo.store.paging import fetch_page
 from mimeo.store.tables import predictions
@@ -40,24 +40,37 @@ class PredictionRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def get(self, prediction_id: str, account_id: int | None = None) -> Prediction:
-        """Scoped to an account when given: another account's prediction is simply not found."""
+    async def get(
+        self, prediction_id: str, account_id: int | None = None, kind: str | None = None
+    ) -> Prediction:
+        """Scoped to an account when given: another account's prediction is simply not found;
+        scoped to a kind when given: a training is not a prediction under ``/v1/predictions``."""
         query = select(predictions).where(predictions.c.id == prediction_id)
         if account_id is not None:
             query = query.where(predictions.c.account_id == account_id)
+        if kind is not None:
+            query = query.where(predictions.c.kind == kind)
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
-            raise NotFound(f"Prediction {prediction_id} not found")
+            what = "Training" if kind == TRAINING else "Prediction"
+            raise NotFound(f"{what} {prediction_id} not found")
         return Prediction.from_row(row)
 
     async def list_for_account(
-        self, account_id: int, cursor: Cursor | None, page_size: int = PAGE_SIZE
+        self,
+        account_id: int,
+        cursor: Cursor | None,
+        page_size: int = PAGE_SIZE,
+        kind: str = PREDICTION,
     ) -> Page[Prediction]:
+        """One kind only: predictions and trainings are listed apart, as on Replicate."""
         async with self._engine.connect() as conn:
             return await fetch_page(
                 conn,
-                select(predictions).where(predictions.c.account_id == account_id),
+                select(predictions).where(
+                    predictions.c.account_id == account_id, predictions.c.kind == kind
+                ),
                 predictions.c.created_at,
                 predictions.c.id,
                 cursor,

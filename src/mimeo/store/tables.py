@@ -118,9 +118,21 @@ predictions = Table(
     # The values of its cog.Secret inputs, sealed (``store.sealing``) while it may still run;
     # NULL once it ended. ``input`` shows them redacted.
     Column("sealed_secrets", Text),
+    Column("kind", String(20), nullable=False, default="prediction", server_default="prediction"),
+    Column("destination", String(201)),
+    # A training is a prediction row of kind 'training': it shares the queue, leases, sweeps,
+    # streams and webhooks; ``destination`` is the model its weights become a version of.
 )
 Index("ix_predictions_account_created", predictions.c.account_id, predictions.c.created_at)
 Index("ix_predictions_lease_expiry", predictions.c.lease_expires_at)
+TRAININGS = text("kind = 'training'")
+Index(
+    "ix_predictions_trainings",
+    predictions.c.account_id,
+    predictions.c.created_at,
+    sqlite_where=TRAININGS,
+    postgresql_where=TRAININGS,
+)
 QUEUED_ROWS = text("status = 'starting' AND lease_owner IS NULL")
 IN_FLIGHT_ROWS = text("lease_owner IS NOT NULL")
 QUEUED_WITH_DEADLINE = text(

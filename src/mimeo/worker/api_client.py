@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 
 from mimeo.core.errors import LeaseLost, MimeoError
 from mimeo.core.protocol import (
+    WEIGHTS_KEY_HEADER,
     ClaimRequest,
     Job,
     Offer,
@@ -45,6 +46,10 @@ class WorkerChannel(Protocol):
         ...
 
     async def archive(self, version_id: str) -> bytes: ...
+
+    async def weights(self, version_id: str) -> tuple[str, bytes] | None:
+        """A trained version's weights (their name and bytes); None for a pushed version."""
+        ...
 
     async def blob(self, key: str) -> bytes:
         """A file the API holds for a prediction's input."""
@@ -103,6 +108,13 @@ class WorkerAPI:
         response = await self._client.get(f"/internal/v1/versions/{version_id}/archive")
         response.raise_for_status()
         return response.content
+
+    async def weights(self, version_id: str) -> tuple[str, bytes] | None:
+        response = await self._client.get(f"/internal/v1/versions/{version_id}/weights")
+        response.raise_for_status()
+        if response.status_code == 204:
+            return None
+        return response.headers[WEIGHTS_KEY_HEADER], response.content
 
     async def blob(self, key: str) -> bytes:
         response = await self._client.get(f"/internal/v1/blobs/{key}")

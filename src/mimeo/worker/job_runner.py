@@ -17,6 +17,7 @@ import structlog
 
 from mimeo.core.errors import LeaseLost, MimeoError
 from mimeo.core.protocol import Job
+from mimeo.core.records import TRAINING
 from mimeo.core.secret_inputs import secret_texts
 from mimeo.runtime.cog_events import Completed
 from mimeo.runtime.instance import InstanceDied, SetupFailed
@@ -51,11 +52,12 @@ class JobRunner:
             self.api.worker_id,
             iterator_output=False,
             secrets=secret_texts({f: job.input.get(f) for f in job.secret_fields}),
+            training=job.kind == TRAINING,
         )
         relay.metrics["queue_time"] = job.queued_seconds
         reporter = asyncio.create_task(self._report_until_done(running, relay))
         try:
-            running.instance = self.pool.assign(job.version, job.hardware)
+            running.instance = self.pool.assign(job.version, job.hardware, job.kind)
             await self._run_on_instance(running, running.instance, relay)
         except NoCapacity:
             relay.hand_back()

@@ -12,30 +12,36 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import structlog
 
 from mimeo.core.clock import utc_now
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
-from mimeo.core.output_schema import has_file_output, is_iterator_output
+from mimeo.core.output_schema import has_file_output, is_iterator_output, training_view
 from mimeo.core.protocol import InstanceReport, Offer, WarmSlot, WarmTarget
+from mimeo.core.records import PREDICTION, TRAINING
 from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.archive import SCHEMA_PATH
 from mimeo.runtime.archive_reader import unpack
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.environment import EnvironmentBuilder
-from mimeo.runtime.instance import CogInstance
+from mimeo.runtime.instance import CogInstance, SetupFailed
 from mimeo.runtime.model_options import ModelOptions
 from mimeo.runtime.sandbox import Boundary, ModelBox
 
 log = structlog.get_logger()
 FetchArchive = Callable[[str], Awaitable[bytes]]
+FetchWeights = Callable[[str], Awaitable[tuple[str, bytes] | None]]
+WEIGHTS_DIR = ".mimeo-weights"
+"""Where a trained version's weights are kept in its model directory, which its instances see
+(inside the sandbox too): ``COG_WEIGHTS`` names the file there."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
@@ -48,6 +54,8 @@ class Instance:
     version: str
     hardware: str
     devices: tuple[int, ...]
+    kind: str = PREDICTION
+    """``training``: coglet in train mode, running cog.yaml's ``train:`` for trainings only."""
     capacity: int = 1
     active: int = 0
     last_used: float = field(default_factory=time.monotonic)
@@ -106,8 +114,11 @@ class InstancePool:
         limits: PoolLimits | None = None,
         gpus: Sequence[GpuLike] = (),
         boundary: Boundary | None = None,
+        fetch_weights: FetchWeights | None = None,
     ) -> None:
+        """``fetch_weights`` gives a trained version's weights (None: no version has any)."""
         self.work_dir = work_dir
+        self.fetch_weights = fetch_weights
         self.boundary = boundary or Boundary()
         self.builder = builder
         self.fetch_archive = fetch_archive
@@ -126,22 +137,28 @@ class InstancePool:
 
     def offer(self) -> Offer:
         self._forget_dead()
-        warm = {(i.version, i.hardware) for i in self.instances if i.has_room}
+        warm = {(i.version, i.hardware, i.kind) for i in self.instances if i.has_room}
         startable = [sku for sku in self.skus if self._placement(sku, evict=False) is not None]
         return Offer(
-            warm=[WarmSlot(version=v, hardware=h) for v, h in sorted(warm)],
+            warm=[WarmSlot(version=v, hardware=h, kind=k) for v, h, k in sorted(warm)],
             startable_hardware=startable,
         )
 
-    def assign(self, version: str, hardware: str) -> Instance:
-        """A place for one prediction now: a free slot on a live instance of ``version``, or a
-        new instance (making room by stopping idle ones). Raises ``NoCapacity``."""
+    def assign(self, version: str, hardware: str, kind: str = PREDICTION) -> Instance:
+        """A place for one prediction (or training) now: a free slot on a live instance of
+        ``version`` of that kind, or a new instance (making room by stopping idle ones).
+        Raises ``NoCapacity``."""
         self._forget_dead()
         for instance in self.instances:
-            if instance.version == version and instance.hardware == hardware and instance.has_room:
+            if (
+                instance.version == version
+                and instance.hardware == hardware
+                and instance.kind == kind
+                and instance.has_room
+            ):
                 instance.active += 1
                 return instance
-        instance = self._launch(version, hardware)
+        instance = self._launch(version, hardware, kind)
         instance.active = 1
         return instance
 
@@ -179,7 +196,10 @@ class InstancePool:
             same = [
                 i
                 for i in self.instances
-                if i.version == target.version and i.hardware == target.hardware and i.alive
+                if i.version == target.version
+                and i.hardware == target.hardware
+                and i.kind == PREDICTION
+                and i.alive
             ]
             wanted = min(target.min_instances, room)
             if wanted < target.min_instances:
@@ -216,13 +236,12 @@ class InstancePool:
             self._remove(instance, "instance.stopped")
         await self._drain_stops()
 
-    def _launch(self, version: str, hardware: str) -> Instance:
+    def _launch(self, version: str, hardware: str, kind: str = PREDICTION) -> Instance:
         devices = self._placement(hardware, evict=True)
         if devices is None:
             raise NoCapacity(f"no room for a {hardware} instance of {version[:12]}")
-        instance = Instance(
-            version, hardware, tuple(devices), capacity=self._capacity.get(version, 1)
-        )
+        capacity = self._capacity.get(version, 1) if kind == PREDICTION else 1
+        instance = Instance(version, hardware, tuple(devices), kind, capacity=capacity)
         instance.starting = asyncio.create_task(self._start(instance))
         self.instances.append(instance)
         return instance
@@ -252,18 +271,27 @@ class InstancePool:
         began = time.monotonic()
         try:
             model_dir = await self._unpacked(instance.version)
+            weights = await self._weights(instance.version, model_dir)
             config = CogConfig.load(model_dir)
             options = ModelOptions.load(model_dir)
             environment = await self.builder.ensure(config, model_dir, hardware=instance.hardware)
-            instance.schema = json.loads((model_dir / SCHEMA_PATH).read_text())
-            instance.capacity = self._capacity[instance.version] = config.concurrency.max
-            instance.predict_timeout = options.timeouts.predict or self.limits.predict_timeout
-            assert config.predict is not None
+            schema = json.loads((model_dir / SCHEMA_PATH).read_text())
+            training = instance.kind == TRAINING
+            instance.schema = training_view(schema) if training else schema
+            if not training:
+                instance.capacity = self._capacity[instance.version] = config.concurrency.max
+            limit = options.timeouts.train if training else None
+            instance.predict_timeout = (
+                limit or options.timeouts.predict or self.limits.predict_timeout
+            )
+            function = config.train if training else config.predict
+            if function is None:
+                raise SetupFailed("cog.yaml has no 'train:' entry: this version cannot train")
             devices = ",".join(str(d) for d in instance.devices)
             server = CogInstance(
                 model_dir,
                 environment,
-                config.predict,
+                function,
                 self.work_dir / "logs" / f"{instance.version[:12]}-{time.time_ns()}.log",
                 extra_env={
                     "CUDA_VISIBLE_DEVICES": devices,
@@ -272,12 +300,14 @@ class InstancePool:
                     # What `cog build` bakes into the image from cog.yaml; coglet reads it here.
                     "COG_MAX_CONCURRENCY": str(config.concurrency.max),
                     **self._thread_limits(),
+                    **({} if weights is None else {"COG_WEIGHTS": str(weights)}),
                 },
                 box=ModelBox(
                     self.boundary,
                     self.work_dir / "scratch" / f"{instance.version[:12]}-{time.time_ns()}",
                     options.environment,
                 ),
+                training=training,
             )
             instance.server = server
             log.info("instance.starting", version=instance.version, hardware=instance.hardware)
@@ -310,6 +340,25 @@ class InstancePool:
                 unpack(await self.fetch_archive(version), staging)
                 staging.replace(model_dir)
         return model_dir
+
+    async def _weights(self, version: str, model_dir: Path) -> Path | None:
+        """A trained version's weights file, fetched once into its model directory; None for
+        a version that was pushed. A file that is there is complete: it is renamed in."""
+        if self.fetch_weights is None:
+            return None
+        folder = model_dir / WEIGHTS_DIR
+        async with self._unpacking.setdefault(version, asyncio.Lock()):
+            if not folder.is_dir():
+                found = await self.fetch_weights(version)
+                staging = model_dir / f"{WEIGHTS_DIR}.incoming"
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir()
+                if found is not None:
+                    key, data = found
+                    (staging / PurePosixPath(key).name).write_bytes(data)
+                staging.replace(folder)
+        files = sorted(path for path in folder.iterdir() if path.is_file())
+        return files[0].resolve() if files else None
 
     def _forget_dead(self) -> None:
         for instance in list(self.instances):

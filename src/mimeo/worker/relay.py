@@ -19,6 +19,7 @@ from mimeo.runtime.cog_events import CogEvent, Completed, Log, Metric, OutputChu
 class Relay:
     worker_id: str
     iterator_output: bool
+    training: bool = False
     started: bool = False
     logs: list[str] = field(default_factory=list)
     chunks: list[Any] = field(default_factory=list)
@@ -104,7 +105,9 @@ class Relay:
         if self.handing_back:
             report = HandBack(worker_id=self.worker_id)
         elif self.outcome is not None:
-            report = Finished(worker_id=self.worker_id, logs=logs, outcome=self.outcome)
+            report = Finished(
+                worker_id=self.worker_id, logs=logs, outcome=self.outcome, training=self.training
+            )
         else:
             report = Progress(
                 worker_id=self.worker_id,

@@ -14,7 +14,7 @@ from mimeo.api.http.prediction_headers import WaitDep
 from mimeo.core.errors import Unauthenticated
 from mimeo.core.ids import token_digest
 from mimeo.core.pagination import Cursor
-from mimeo.core.records import Account, Deployment, Prediction
+from mimeo.core.records import PREDICTION, TRAINING, Account, Deployment, Prediction
 
 
 async def get_context(request: Request) -> AppContext:
@@ -85,10 +85,18 @@ async def get_prediction(
     prediction_id: str, account: AccountDep, context: ContextDep
 ) -> Prediction:
     """Another account's prediction answers 404, never 403: that would confirm the id exists."""
-    return await context.store.predictions.get(prediction_id, account.id)
+    return await context.store.predictions.get(prediction_id, account.id, PREDICTION)
 
 
 PredictionDep = Annotated[Prediction, Depends(get_prediction)]
+
+
+async def get_training(training_id: str, account: AccountDep, context: ContextDep) -> Prediction:
+    """A training is a prediction row of kind ``training``, scoped to its account likewise."""
+    return await context.store.predictions.get(training_id, account.id, TRAINING)
+
+
+TrainingDep = Annotated[Prediction, Depends(get_training)]
 
 
 async def get_deployment(

@@ -43,6 +43,12 @@ class Links:
     def prediction(self, prediction_id: str) -> str:
         return f"{self.base}/v1/predictions/{prediction_id}"
 
+    def trainings(self) -> str:
+        return f"{self.base}/v1/trainings"
+
+    def training(self, training_id: str) -> str:
+        return f"{self.base}/v1/trainings/{training_id}"
+
     def prediction_page(self, prediction_id: str) -> str:
         """``urls.web``: where a person looks at the prediction."""
         return f"{self.base}/p/{prediction_id}"

@@ -86,6 +86,40 @@ def prediction_json(prediction: Prediction, links: Links) -> dict[str, Any]:
     }
 
 
+def training_json(training: Prediction, links: Links) -> dict[str, Any]:
+    """Replicate's training object: a prediction's fields without ``deployment`` and
+    ``data_removed``, plus ``destination``; ``output`` is ``{version, weights}`` once it
+    succeeded, ``version`` naming the destination's new version as ``owner/name:id``."""
+    api = links.training(training.id)
+    return {
+        "id": training.id,
+        "model": training.model,
+        "version": training.version,
+        "destination": training.destination,
+        "input": links.output(training.input),
+        "output": links.prediction_output(training.id, training.output),
+        "logs": training.logs,
+        "error": training.error,
+        "status": training.status.value,
+        "created_at": timestamp(training.created_at),
+        "started_at": timestamp(training.started_at),
+        "completed_at": timestamp(training.completed_at),
+        "urls": {
+            "get": api,
+            "cancel": f"{api}/cancel",
+            "stream": links.stream(training.id),
+            "web": links.prediction_page(training.id),
+        },
+        "metrics": training.metrics,
+        "source": training.source,
+    }
+
+
+def job_json(job: Prediction, links: Links) -> dict[str, Any]:
+    """A prediction row as its kind shows it (a webhook body, an event)."""
+    return training_json(job, links) if job.training else prediction_json(job, links)
+
+
 def account_json(account: Account) -> dict[str, Any]:
     return {
         "type": account.type,

@@ -15,8 +15,17 @@ from mimeo.api.services.worker_protocol import (
     read_blob,
     store_output,
     version_archive,
+    version_weights,
 )
-from mimeo.core.protocol import ClaimRequest, Job, Report, ReportAnswer, WarmTarget, WorkerStatus
+from mimeo.core.protocol import (
+    WEIGHTS_KEY_HEADER,
+    ClaimRequest,
+    Job,
+    Report,
+    ReportAnswer,
+    WarmTarget,
+    WorkerStatus,
+)
 
 router = APIRouter(
     prefix="/internal/v1", tags=["internal"], dependencies=[WorkerDep], include_in_schema=False
@@ -40,6 +49,16 @@ async def report(prediction_id: str, body: Report, context: ContextDep) -> Repor
 @router.get("/versions/{version_id}/archive")
 async def archive(version_id: str, context: ContextDep) -> Response:
     return Response(await version_archive(context, version_id), media_type="application/gzip")
+
+
+@router.get("/versions/{version_id}/weights")
+async def weights(version_id: str, context: ContextDep) -> Response:
+    """204 for a version that was pushed; a trained one's weights, named by their blob key."""
+    found = await version_weights(context, version_id)
+    if found is None:
+        return Response(status_code=204)
+    key, data = found
+    return Response(data, media_type="application/octet-stream", headers={WEIGHTS_KEY_HEADER: key})
 
 
 @router.get("/blobs/{key:path}")

@@ -49,7 +49,7 @@ async def stream(
         context.store,
         context.bus,
         prediction.id,
-        is_iterator_output(version.openapi_schema),
+        is_iterator_output(version.openapi_schema) and not prediction.training,
         StreamCursor.parse(last_event_id),
         links,
     )

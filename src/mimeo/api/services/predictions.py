@@ -25,9 +25,17 @@ from mimeo.api.http.links import Links, LinksDep
 from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
 from mimeo.api.http.serializers import prediction_json
 from mimeo.api.services.file_inputs import resolve_file_inputs
-from mimeo.core.errors import Conflict, InvalidInput, NotFound
+from mimeo.core.errors import Conflict, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.ids import new_prediction_id
-from mimeo.core.records import Account, Model, NewPrediction, Prediction, Version
+from mimeo.core.records import (
+    PREDICTION,
+    TRAINING,
+    Account,
+    Model,
+    NewPrediction,
+    Prediction,
+    Version,
+)
 from mimeo.core.secret_inputs import secret_fields, split_secrets
 from mimeo.core.validation import validate_input
 from mimeo.core.version_schema import check_version_schema
@@ -67,6 +75,18 @@ def usable_schema(version: Version) -> dict[str, Any]:
         ) from error
 
 
+def training_schema(version_id: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a training's input is checked against: ``TrainingInput`` in the place of
+    ``Input``, so validation and file inputs work as for a prediction."""
+    components = schema.get("components", {}).get("schemas", {})
+    if "TrainingInput" not in components:
+        raise InvalidRequest(
+            f"Version {version_id} cannot be trained: its cog.yaml has no 'train:' entry"
+        )
+    schemas = {**components, "Input": components["TrainingInput"]}
+    return {**schema, "components": {**schema["components"], "schemas": schemas}}
+
+
 @dataclass(frozen=True)
 class PredictionCreation:
     """Who creates, how the answer's URLs are made, and what the request's headers asked."""
@@ -87,11 +107,16 @@ class PredictionCreation:
         *,
         hardware: str | None = None,
         deployment: str | None = None,
+        destination: str | None = None,
     ) -> Prediction:
         """``hardware`` and ``deployment`` say where a deployment's prediction may run (else
-        the model's hardware)."""
+        the model's hardware). With a ``destination`` it is a training: the version's
+        ``train:`` function runs on ``TrainingInput``, and its weights become a new version
+        of that model."""
         context = self.context
         schema = usable_schema(version)
+        if destination is not None:
+            schema = training_schema(version.id, schema)
         valid = validate_input(schema, body.input)
         if body.webhook is not None:
             await check_webhook_url(context.url_policy, body.webhook)
@@ -113,6 +138,8 @@ class PredictionCreation:
                 else [str(event) for event in body.webhook_events_filter]
             ),
             cancel_after_seconds=self.cancel_after,
+            kind=PREDICTION if destination is None else TRAINING,
+            destination=destination,
         )
         if not self.wait:
             return await self._enqueue(new)

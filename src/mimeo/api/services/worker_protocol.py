@@ -13,7 +13,8 @@ import structlog
 from pydantic import TypeAdapter
 
 from mimeo.api.context import AppContext
-from mimeo.core.blob_refs import blob_ref
+from mimeo.api.services.trainings import WEIGHTS, make_trained_version
+from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.clock import utc_now
 from mimeo.core.errors import LeaseLost
 from mimeo.core.fleet import share_warm_targets
@@ -93,6 +94,7 @@ async def claim_job(
                 hardware=p.hardware,
                 deployment=p.deployment,
                 queued_seconds=claimed.queued_seconds,
+                kind=p.kind,
             )
         remaining = give_up - loop.time()
         if remaining <= 0:
@@ -113,6 +115,8 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
         case HandBack():
             prediction = await queue.hand_back(prediction_id, worker_id)
         case Finished(outcome=outcome):
+            if report.training and outcome.status == "succeeded":
+                outcome = await make_trained_version(context, prediction_id, worker_id, outcome)
             prediction = await queue.finish(
                 prediction_id,
                 worker_id,
@@ -157,6 +161,16 @@ def text_only(report: Report) -> Report:
 async def version_archive(context: AppContext, version_id: str) -> bytes:
     _model, version = await context.store.catalog.find_version(version_id)
     return await context.blobs.get(version.archive_key)
+
+
+async def version_weights(context: AppContext, version_id: str) -> tuple[str, bytes] | None:
+    """A trained version's weights file (its blob key and bytes), handed to its instances as
+    ``COG_WEIGHTS``; None for a version that was pushed, not trained."""
+    _model, version = await context.store.catalog.find_version(version_id)
+    key = blob_key(version.build.get(WEIGHTS))
+    if key is None:
+        return None
+    return key, await context.blobs.get(key)
 
 
 async def read_blob(context: AppContext, key: str) -> bytes:
