@@ -21,6 +21,7 @@ from mimeo.api.http.unhandled import UnhandledErrors
 from mimeo.api.routes import (
     account,
     admin,
+    billing,
     deployments,
     files,
     internal,
@@ -94,6 +95,7 @@ def create_app(context: AppContext) -> FastAPI:
         streams,
         files,
         account,
+        billing,
         admin,
         internal,
         webhooks,

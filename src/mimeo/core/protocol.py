@@ -122,6 +122,9 @@ class InstanceReport(BaseModel):
     """When the instance was started."""
     deployment: str | None = None
     """The deployment whose ``min_instances`` it counts toward, if any."""
+    serves: str | None = None
+    """The deployment whose prediction started it, if any: that deployment's owner pays for the
+    instance's time (as for ``deployment``), setup and idle included."""
 
 
 class WorkerStatus(BaseModel):

@@ -1,20 +1,24 @@
-"""Accounts and their API tokens."""
+"""Accounts and their API tokens. A new account gets its starting credit as a ledger entry,
+in the transaction that creates it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.ids import token_digest
 from mimeo.core.records import Account
+from mimeo.core.usage import EntryKind
+from mimeo.store.ledger import Entry, post
 from mimeo.store.tables import accounts, api_tokens
 
 
 class AccountRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, starting_credit_micros: int = 0) -> None:
         self._engine = engine
+        self.starting_credit_micros = starting_credit_micros
 
     async def by_token(self, token: str) -> Account | None:
         query = (
@@ -48,6 +52,7 @@ class AccountRepository:
                         .returning(accounts.c.id)
                     )
                 ).scalar_one()
+                await self._grant_starting_credit(conn, account_id, now)
             else:
                 account_id = row.id
             digest = token_digest(token)
@@ -61,3 +66,11 @@ class AccountRepository:
         account = await self.by_username(username)
         assert account is not None
         return account
+
+    async def _grant_starting_credit(
+        self, conn: AsyncConnection, account_id: int, now: datetime
+    ) -> None:
+        credit = self.starting_credit_micros
+        if credit:
+            grant = Entry(account_id, EntryKind.GRANT, credit, note="starting credit")
+            await post(conn, grant, now)

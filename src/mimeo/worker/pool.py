@@ -54,6 +54,8 @@ class Instance:
     kept_warm_for: str | None = None
     """The deployment whose ``min_instances`` this instance counts toward: not stopped idle."""
     since: datetime = field(default_factory=utc_now)
+    started_for: str | None = None
+    """The deployment whose prediction started this instance: its owner pays for its time."""
     server: CogInstance | None = None
     schema: dict[str, Any] = field(default_factory=dict)
     predict_timeout: float = 0.0
@@ -86,6 +88,7 @@ class Instance:
             state=state,
             since=self.since,
             deployment=self.kept_warm_for,
+            serves=self.started_for,
         )
 
     @property
@@ -133,9 +136,12 @@ class InstancePool:
             startable_hardware=startable,
         )
 
-    def assign(self, version: str, hardware: str) -> Instance:
+    def assign(self, version: str, hardware: str, deployment: str | None = None) -> Instance:
         """A place for one prediction now: a free slot on a live instance of ``version``, or a
-        new instance (making room by stopping idle ones). Raises ``NoCapacity``."""
+        new instance (making room by stopping idle ones). Raises ``NoCapacity``.
+
+        A new instance started for a ``deployment``'s prediction is billed to that deployment's
+        owner for as long as it runs."""
         self._forget_dead()
         for instance in self.instances:
             if instance.version == version and instance.hardware == hardware and instance.has_room:
@@ -143,6 +149,7 @@ class InstancePool:
                 return instance
         instance = self._launch(version, hardware)
         instance.active = 1
+        instance.started_for = deployment
         return instance
 
     async def ready(self, instance: Instance) -> float | None:

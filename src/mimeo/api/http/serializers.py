@@ -7,8 +7,10 @@ from typing import Any
 
 from mimeo.api.http.links import Links
 from mimeo.core.blob_refs import blob_key
+from mimeo.core.money import CURRENCY, format_dollars, format_seconds
 from mimeo.core.pagination import Cursor, Page
 from mimeo.core.records import Account, Deployment, Model, Prediction, StoredFile, Version
+from mimeo.core.usage import BillingSummary, UsageGrouping, UsageLine
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -130,4 +132,23 @@ def file_json(stored: StoredFile, account: str, links: Links) -> dict[str, Any]:
         "created_at": timestamp(stored.created_at),
         "expires_at": timestamp(stored.expires_at),
         "urls": {"get": links.file(stored.id), "download": links.file_download(stored.id, account)},
+    }
+
+
+def billing_json(username: str, summary: BillingSummary) -> dict[str, Any]:
+    return {
+        "username": username,
+        "balance": format_dollars(summary.balance_micros),
+        "credit_granted": format_dollars(summary.granted_micros),
+        "spent": format_dollars(summary.spent_micros),
+        "currency": CURRENCY,
+    }
+
+
+def usage_line_json(grouping: UsageGrouping, line: UsageLine) -> dict[str, Any]:
+    return {
+        str(grouping): line.key,
+        "seconds": format_seconds(line.duration_us),
+        "amount": format_dollars(line.amount_micros),
+        "count": line.count,
     }

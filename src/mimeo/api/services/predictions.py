@@ -1,4 +1,4 @@
-"""Create a prediction: resolve the version, validate its input, queue it, optionally wait.
+"""Create a prediction: check the account's credit, validate the input, queue it, optionally wait.
 
 The INSERT is the enqueue: one transaction, and the prediction is durable before the client
 hears its id. Waiting subscribes before inserting, so a fast model cannot finish unseen. Every
@@ -22,6 +22,7 @@ from mimeo.api.http.deps import AccountDep, ContextDep
 from mimeo.api.http.links import Links, LinksDep
 from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
 from mimeo.api.http.serializers import prediction_json
+from mimeo.api.services.credit import require_credit
 from mimeo.api.services.file_inputs import resolve_file_inputs
 from mimeo.core.errors import Conflict, InvalidInput, NotFound
 from mimeo.core.ids import new_prediction_id
@@ -84,8 +85,9 @@ class PredictionCreation:
         deployment: str | None = None,
     ) -> Prediction:
         """``hardware`` and ``deployment`` say where a deployment's prediction may run (else
-        the model's hardware)."""
+        the model's hardware). A spent account is refused before anything else is done."""
         context = self.context
+        await require_credit(context, self.account)
         schema = usable_schema(version)
         valid = validate_input(schema, body.input)
         if body.webhook is not None:
