@@ -166,3 +166,18 @@ async def test_deployments_never_hold_the_last_slot_an_on_demand_model_needs(
     assert len(pool.instances) == 2
     assert pool.offer().startable_hardware == ["cpu"]
     await pool.close()
+
+
+async def test_an_instance_started_for_a_deployments_prediction_says_whom_it_serves(
+    tmp_path: Path,
+) -> None:
+    """Its time is billed to the deployment's owner, so the fleet registry must hear of it."""
+    pool = make_pool(tmp_path)
+    started = pool.assign("v1", "cpu", deployment="bob/cold")
+    assert started.starting is not None
+    started.starting.cancel()  # before it ever runs: this test starts no model
+
+    report = started.report()
+    await pool.close()
+
+    assert (report.serves, report.deployment) == ("bob/cold", None)
