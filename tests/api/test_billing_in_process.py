@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -319,3 +319,15 @@ async def test_usage_is_grouped_by_utc_day_and_filtered_by_time(app: App) -> Non
         {"day": today.isoformat(), "seconds": "1.000000", "amount": "0.000100", "count": 1}
     ]
     assert later["results"] == before["results"] == []
+
+
+async def test_a_moment_in_another_zone_is_compared_in_utc(app: App) -> None:
+    await app.run("alice/cpu-echo", 1.0)
+    in_an_hour = (datetime.now(UTC) + timedelta(hours=1)).astimezone(timezone(timedelta(hours=-5)))
+
+    before = await app.get("/v1/billing/usage", until=in_an_hour.isoformat())
+    async with app.client(ALICE_TOKEN) as alice:
+        too_early = await alice.get("/v1/billing/usage", params={"since": "0001-01-01T00:00+05:00"})
+
+    assert before["total"]["count"] == 1
+    assert too_early.status_code == 422
