@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.ids import token_digest
 from mimeo.core.records import Account
-from mimeo.core.usage import EntryKind
-from mimeo.store.ledger import Entry, post
+from mimeo.store.ledger import grant_starting_credit
 from mimeo.store.tables import accounts, api_tokens
 
 
@@ -52,7 +51,7 @@ class AccountRepository:
                         .returning(accounts.c.id)
                     )
                 ).scalar_one()
-                await self._grant_starting_credit(conn, account_id, now)
+                await grant_starting_credit(conn, account_id, self.starting_credit_micros, now)
             else:
                 account_id = row.id
             digest = token_digest(token)
@@ -66,11 +65,3 @@ class AccountRepository:
         account = await self.by_username(username)
         assert account is not None
         return account
-
-    async def _grant_starting_credit(
-        self, conn: AsyncConnection, account_id: int, now: datetime
-    ) -> None:
-        credit = self.starting_credit_micros
-        if credit:
-            grant = Entry(account_id, EntryKind.GRANT, credit, note="starting credit")
-            await post(conn, grant, now)

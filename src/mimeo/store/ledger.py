@@ -83,6 +83,15 @@ async def post(conn: AsyncConnection, entry: Entry, now: datetime) -> bool:
     return True
 
 
+async def grant_starting_credit(
+    conn: AsyncConnection, account_id: int, micros: int, now: datetime
+) -> None:
+    """In the transaction that creates the account, so no account is ever without its grant;
+    every way of creating an account calls this."""
+    if micros:
+        await post(conn, Entry(account_id, EntryKind.GRANT, micros, note="starting credit"), now)
+
+
 def _day(conn: AsyncConnection) -> ColumnElement[str]:
     """The UTC day of an entry as ``YYYY-MM-DD``; SQLite keeps UTC text, PostgreSQL a moment."""
     if conn.dialect.name == "postgresql":
