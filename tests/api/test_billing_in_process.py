@@ -21,7 +21,14 @@ from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.platform import platform
 from mimeo.core.hardware import SKUS
 from mimeo.core.money import charge_micros, microseconds
-from mimeo.core.protocol import Finished, InstanceReport, Offer, Outcome, WorkerStatus
+from mimeo.core.protocol import (
+    Finished,
+    InstanceReport,
+    Offer,
+    Outcome,
+    StoppedInstance,
+    WorkerStatus,
+)
 from mimeo.core.records import Account, as_utc
 from mimeo.settings import Settings
 from mimeo.store.tables import instance_meters, ledger
@@ -93,7 +100,9 @@ class App:
                 f"/v1/admin/accounts/{username}/credit", json={"amount": amount}
             )
 
-    async def heartbeat(self, *instances: InstanceReport) -> None:
+    async def heartbeat(
+        self, *instances: InstanceReport, stopped: tuple[StoppedInstance, ...] = ()
+    ) -> None:
         status = WorkerStatus(
             worker_id="w1",
             hardware=["cpu", "gpu-t4"],
@@ -102,6 +111,7 @@ class App:
             gpus=1,
             max_instances=4,
             instances=list(instances),
+            stopped=list(stopped),
         )
         await self.worker.heartbeat(status)
 
@@ -254,7 +264,32 @@ async def test_a_private_models_instance_is_billed_from_start_idle_time_included
     assert private_prediction not in {row.prediction_id for row in charged}
 
 
-async def test_an_instance_that_stops_is_no_longer_billed(app: App) -> None:
+async def instance_seconds(app: App) -> int:
+    async with app.context.store.engine.connect() as conn:
+        durations = await conn.execute(
+            select(ledger.c.duration_us).where(ledger.c.kind == "instance")
+        )
+        return sum(durations.scalars())
+
+
+async def test_a_stopped_instance_is_billed_up_to_its_stop_once(app: App) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=10)
+    lived = InstanceReport(version=PRIVATE_VERSION, hardware="cpu", state="idle", since=since)
+    brief = lived.model_copy(update={"since": since + timedelta(seconds=1)})
+
+    await app.heartbeat(lived)
+    stop = StoppedInstance(instance=lived, stopped_at=datetime.now(UTC))
+    short = StoppedInstance(instance=brief, stopped_at=since + timedelta(seconds=3))
+    await app.heartbeat(stopped=(stop, short))
+    await app.heartbeat()
+    await app.heartbeat(stopped=(stop, short))  # its answer was lost: the worker says it again
+
+    billed = timedelta(microseconds=await instance_seconds(app))
+    assert billed == (stop.stopped_at - since) + timedelta(seconds=2)
+    assert (await app.get("/v1/billing/usage"))["total"]["count"] == 3
+
+
+async def test_an_instance_that_vanishes_is_no_longer_billed(app: App) -> None:
     since = datetime.now(UTC) - timedelta(seconds=5)
     instance = InstanceReport(version=PRIVATE_VERSION, hardware="cpu", state="busy", since=since)
 

@@ -171,7 +171,8 @@ async def test_deployments_never_hold_the_last_slot_an_on_demand_model_needs(
 async def test_an_instance_started_for_a_deployments_prediction_says_whom_it_serves(
     tmp_path: Path,
 ) -> None:
-    """Its time is billed to the deployment's owner, so the fleet registry must hear of it."""
+    """Its time is billed to the deployment's owner up to its stop, so the API must hear of
+    it, and of its stop until a heartbeat is answered."""
     pool = make_pool(tmp_path)
     started = pool.assign("v1", "cpu", deployment="bob/cold")
     assert started.starting is not None
@@ -179,5 +180,9 @@ async def test_an_instance_started_for_a_deployments_prediction_says_whom_it_ser
 
     report = started.report()
     await pool.close()
+    [stopped] = pool.stopped
+    pool.heard([stopped])
 
     assert (report.serves, report.deployment) == ("bob/cold", None)
+    assert stopped.instance.serves == "bob/cold"
+    assert pool.stopped == []

@@ -5,8 +5,10 @@ time included), as Replicate bills them. Each heartbeat lists a worker's instanc
 one somebody pays for, the time from its meter (or, the first time it is seen, from its start)
 to now is charged and the meter moves to now, in one transaction. A retried or replayed
 heartbeat therefore charges only the time since the one before, and a crash loses or doubles
-nothing. An instance missing from a heartbeat has stopped: its meter is dropped, and the time
-between its last heartbeat and its stop (at most one heartbeat interval) is not charged.
+nothing. The worker reports the instances that stopped since it was last heard, with their
+stop time, until a heartbeat is answered: each is charged up to its stop and its meter closed,
+so a stop reported twice is charged once. A meter whose instance vanished without a stop
+report (a worker that restarted) is dropped; its last interval is not charged.
 
 Who pays: the owner of the deployment the instance was started for or is kept warm for; else,
 for a private model's instance, the model's owner; else nobody (a public model's predictions
@@ -70,26 +72,40 @@ async def payer_of(conn: AsyncConnection, report: InstanceReport) -> Payer | Non
     return None if row is None else Payer(row.account_id, f"{row.owner}/{row.name}", None)
 
 
+@dataclass(frozen=True)
+class Meter:
+    billed_until: datetime
+    closed: bool
+
+
 async def _move_meter(
-    conn: AsyncConnection, worker_id: str, key: str, billed: bool, now: datetime
+    conn: AsyncConnection,
+    worker_id: str,
+    key: str,
+    meter: Meter | None,
+    to: datetime,
+    *,
+    close: bool,
 ) -> bool:
-    """Start or move the meter to ``now``; False when another transaction got there first."""
-    if billed:
+    """Start or move the meter to ``to`` (closing it at a stop); False when another transaction
+    got there first, or the meter is already closed or past ``to``."""
+    if meter is not None:
         moved = await conn.execute(
             update(instance_meters)
             .where(
                 instance_meters.c.worker_id == worker_id,
                 instance_meters.c.instance == key,
-                instance_meters.c.billed_until < now,
+                instance_meters.c.billed_until < to,
+                instance_meters.c.closed.is_(False),
             )
-            .values(billed_until=now)
+            .values(billed_until=to, closed=close)
         )
         return bool(moved.rowcount)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     started = (
         await conn.execute(
             dialect.insert(instance_meters)
-            .values(worker_id=worker_id, instance=key, billed_until=now)
+            .values(worker_id=worker_id, instance=key, billed_until=to, closed=close)
             .on_conflict_do_nothing()
             .returning(instance_meters.c.instance)
         )
@@ -97,51 +113,77 @@ async def _move_meter(
     return started is not None
 
 
+class _Heartbeat:
+    """One heartbeat's charges, on one connection: each billed instance's time from its meter
+    (or its start) to ``to``."""
+
+    def __init__(
+        self, conn: AsyncConnection, worker_id: str, meters: dict[str, Meter], prices: PriceList
+    ) -> None:
+        self.conn = conn
+        self.worker_id = worker_id
+        self.meters = meters
+        self.prices = prices
+        self.charged: set[int] = set()
+
+    async def charge(self, report: InstanceReport, to: datetime, *, stopped: bool) -> str | None:
+        """The instance's meter key when somebody pays for it, else None."""
+        payer = await payer_of(self.conn, report)
+        if payer is None:
+            return None
+        key = instance_key(report)
+        meter = self.meters.get(key)
+        start = meter.billed_until if meter else min(as_utc(report.since) or to, to)
+        if not await _move_meter(self.conn, self.worker_id, key, meter, to, close=stopped):
+            return key
+        duration = span_microseconds(to - start)
+        entry = Entry(
+            account_id=payer.account_id,
+            kind=EntryKind.INSTANCE,
+            amount_micros=-self.prices.cost(report.hardware, duration),
+            duration_us=duration,
+            hardware=report.hardware,
+            model=payer.model,
+            deployment=payer.deployment,
+        )
+        await post(self.conn, entry, to)
+        self.charged.add(payer.account_id)
+        return key
+
+
 async def charge_instances(
     engine: AsyncEngine, status: WorkerStatus, now: datetime, prices: PriceList
 ) -> set[int]:
-    """Charge the billed instances of one heartbeat; the accounts charged."""
-    charged: set[int] = set()
+    """Charge the billed instances of one heartbeat, running ones up to now and stopped ones
+    up to their stop; the accounts charged."""
     async with engine.begin() as conn:
         meters = {
-            row.instance: as_utc(row.billed_until) or now
+            row.instance: Meter(as_utc(row.billed_until) or now, row.closed)
             for row in await conn.execute(
                 select(instance_meters)
                 .where(instance_meters.c.worker_id == status.worker_id)
                 .with_for_update()
             )
         }
-        kept: set[str] = set()
-        for report in status.instances:
-            payer = await payer_of(conn, report)
-            if payer is None:
-                continue
-            key = instance_key(report)
-            kept.add(key)
-            start = meters.get(key, min(as_utc(report.since) or now, now))
-            if not await _move_meter(conn, status.worker_id, key, key in meters, now):
-                continue
-            duration = span_microseconds(now - start)
-            entry = Entry(
-                account_id=payer.account_id,
-                kind=EntryKind.INSTANCE,
-                amount_micros=-prices.cost(report.hardware, duration),
-                duration_us=duration,
-                hardware=report.hardware,
-                model=payer.model,
-                deployment=payer.deployment,
-            )
-            await post(conn, entry, now)
-            charged.add(payer.account_id)
-        stopped = set(meters) - kept
-        if stopped:
+        heartbeat = _Heartbeat(conn, status.worker_id, meters, prices)
+        running = {
+            key
+            for report in status.instances
+            if (key := await heartbeat.charge(report, now, stopped=False)) is not None
+        }
+        for stop in status.stopped:
+            stopped_at = min(as_utc(stop.stopped_at) or now, now)
+            await heartbeat.charge(stop.instance, stopped_at, stopped=True)
+        vanished = {key for key, meter in meters.items() if not meter.closed} - running
+        if vanished:
             await conn.execute(
                 delete(instance_meters).where(
                     instance_meters.c.worker_id == status.worker_id,
-                    instance_meters.c.instance.in_(sorted(stopped)),
+                    instance_meters.c.instance.in_(sorted(vanished)),
+                    instance_meters.c.closed.is_(False),
                 )
             )
-    return charged
+    return heartbeat.charged
 
 
 async def forget_workers(engine: AsyncEngine, now: datetime) -> None:

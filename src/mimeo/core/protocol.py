@@ -127,6 +127,14 @@ class InstanceReport(BaseModel):
     instance's time (as for ``deployment``), setup and idle included."""
 
 
+class StoppedInstance(BaseModel):
+    """An instance that stopped since the worker was last heard: its time is billed up to
+    ``stopped_at``. The worker repeats it until a heartbeat is answered."""
+
+    instance: InstanceReport
+    stopped_at: datetime
+
+
 class WorkerStatus(BaseModel):
     """What a worker tells the fleet registry with each heartbeat: its hardware and instances.
     The answer is its share of the deployments' warm instances."""
@@ -139,6 +147,7 @@ class WorkerStatus(BaseModel):
     gpus: int
     max_instances: int
     instances: list[InstanceReport] = Field(default_factory=list)
+    stopped: list[StoppedInstance] = Field(default_factory=list)
     cold_starts: int = 0
     cold_start_seconds: float = 0.0
     """Instances started since this worker started, and the seconds their setup took."""

@@ -257,6 +257,9 @@ instance_meters = Table(
     Column("worker_id", String(100), primary_key=True),
     Column("instance", String(200), primary_key=True),
     Column("billed_until", DateTime(timezone=True), nullable=False),
+    Column("closed", Boolean, nullable=False, default=False),
 )
 """How far each billed instance's time has been charged: a heartbeat charges from here to
-now and moves it, in one transaction, so a retried heartbeat charges nothing twice."""
+now and moves it, in one transaction, so a retried heartbeat charges nothing twice. A
+``closed`` meter's instance has stopped and been charged to its stop; it is kept a while, so a
+stop reported again is not charged again."""

@@ -24,7 +24,7 @@ import structlog
 from mimeo.core.clock import utc_now
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output
-from mimeo.core.protocol import InstanceReport, Offer, WarmSlot, WarmTarget
+from mimeo.core.protocol import InstanceReport, Offer, StoppedInstance, WarmSlot, WarmTarget
 from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.archive import SCHEMA_PATH
 from mimeo.runtime.archive_reader import unpack
@@ -37,6 +37,8 @@ from mimeo.runtime.sandbox import Boundary, ModelBox
 log = structlog.get_logger()
 FetchArchive = Callable[[str], Awaitable[bytes]]
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+MAX_STOPPED_REPORTS = 1000
+"""Stops kept for the next heartbeat while the API cannot be reached; the oldest go first."""
 
 
 class NoCapacity(Exception):
@@ -121,6 +123,8 @@ class InstancePool:
         self.cold_starts = 0
         self.cold_start_seconds = 0.0
         """Since this worker started: what the fleet's metrics add up."""
+        self.stopped: list[StoppedInstance] = []
+        """Instances stopped since the last answered heartbeat: billed up to their stop."""
         self.changed = asyncio.Event()
         """Set whenever capacity may have come free; the claim loop waits on it when full."""
         self._capacity: dict[str, int] = {}
@@ -205,6 +209,11 @@ class InstancePool:
                 assert started.starting is not None
                 started.starting.add_done_callback(_report_warm_start)
                 log.info("instance.kept_warm", deployment=target.deployment)
+
+    def heard(self, reported: Sequence[StoppedInstance]) -> None:
+        """The API has billed these stops: they need not be reported again."""
+        sent = {id(stop) for stop in reported}
+        self.stopped = [stop for stop in self.stopped if id(stop) not in sent]
 
     def stop_idle(self) -> int:
         """Scale to zero: stop instances unused for longer than the idle timeout."""
@@ -327,6 +336,8 @@ class InstancePool:
         if instance not in self.instances:
             return
         self.instances.remove(instance)
+        self.stopped.append(StoppedInstance(instance=instance.report(), stopped_at=utc_now()))
+        del self.stopped[:-MAX_STOPPED_REPORTS]
         log.info(event, version=instance.version, hardware=instance.hardware)
         self.changed.set()
         stop = asyncio.create_task(self._stop(instance))

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(100), nullable=False),
         sa.Column("instance", sa.String(200), nullable=False),
         sa.Column("billed_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("worker_id", "instance", name="pk_instance_meters"),
     )
     credit = parse_dollars(DEFAULT_STARTING_CREDIT)
