@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mimeo.core.errors import InvalidInput
 from mimeo.core.leases import LEASE_SECONDS
+from mimeo.core.money import parse_dollars
+from mimeo.core.prices import (
+    DEFAULT_PRICES_PER_SECOND,
+    DEFAULT_STARTING_CREDIT,
+    PriceList,
+    unknown_skus,
+)
 from mimeo.core.webhook_policy import INITIAL_BACKOFF_SECONDS, RETRY_WINDOW_SECONDS
 from mimeo.core.worker_limits import DRAIN_TIMEOUT_SECONDS, PoolLimits
 
@@ -99,6 +107,37 @@ class Settings(BaseSettings):
     """On SIGTERM a worker stops claiming, and running predictions get this long to finish
     before they are handed back to the queue (under Kubernetes' default 30 s grace)."""
 
+    prices: dict[str, str] = Field(default_factory=dict)
+    """Dollars per second of each hardware SKU, over Replicate's list prices, as JSON:
+    ``MIMEO_PRICES='{"gpu-t4": "0.000300", "cpu": "0"}'``. Whole micro-dollars only."""
+    starting_credit: str = DEFAULT_STARTING_CREDIT
+    """Dollars a new account may spend before an administrator adds credit."""
+
+    @field_validator("prices")
+    @classmethod
+    def _known_prices(cls, prices: dict[str, str]) -> dict[str, str]:
+        if (message := unknown_skus(prices)) is not None:
+            raise ValueError(message)
+        for sku, dollars in prices.items():
+            if _micros(dollars, f"prices.{sku}") < 0:
+                raise ValueError(f"prices.{sku}: a price is never negative")
+        return prices
+
+    @field_validator("starting_credit")
+    @classmethod
+    def _credit_in_dollars(cls, dollars: str) -> str:
+        _micros(dollars, "starting_credit")
+        return dollars
+
+    @property
+    def price_list(self) -> PriceList:
+        listed = {**DEFAULT_PRICES_PER_SECOND, **self.prices}
+        return PriceList({sku: parse_dollars(dollars) for sku, dollars in listed.items()})
+
+    @property
+    def starting_credit_micros(self) -> int:
+        return parse_dollars(self.starting_credit)
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'mimeo.db').resolve()}"
@@ -112,3 +151,11 @@ class Settings(BaseSettings):
         if self.env_dir is not None:
             return self.env_dir
         return (self.xdg_cache_home or Path.home() / ".cache") / "mimeo" / "envs"
+
+
+def _micros(dollars: str, field: str) -> int:
+    """pydantic reports a ``ValueError`` as a settings error naming the variable."""
+    try:
+        return parse_dollars(dollars, field)
+    except InvalidInput as error:
+        raise ValueError(error.detail) from error

@@ -1,5 +1,6 @@
 """A ``201`` means the prediction is committed: ``mimeo serve`` killed with SIGKILL right after
-answering loses none of the predictions it accepted, and each of them runs after a restart.
+answering loses none of the predictions it accepted, and each of them runs after a restart and
+is charged once (the kill lands while the first ones complete).
 
 On SQLite (the data dir's file) always, and on PostgreSQL when ``MIMEO_TEST_DATABASE_URL`` names
 a server. What makes the hot path fast (SQLite on the loop's thread, no empty re-claim, ...) must
@@ -62,6 +63,9 @@ def test_predictions_answered_201_survive_a_kill_9_right_after_the_answer(
         tracked(second, created) as after,
     ):
         final = after.settled()
+        with second.http() as http:
+            usage = http.get("/v1/billing/usage", params={"group_by": "model"}).json()
 
     assert len(created) == ACCEPTED
+    assert usage["total"]["count"] == ACCEPTED
     assert {p.id: p.status for p in final.values()} == dict.fromkeys(created, "succeeded")

@@ -180,3 +180,23 @@ def test_a_train_instance_is_offered_for_trainings_and_never_takes_a_prediction(
     assert pool.assign("v1", "cpu", "training") is trainer
     with pytest.raises(NoCapacity):
         pool.assign("v1", "cpu")
+
+
+async def test_an_instance_started_for_a_deployments_prediction_says_whom_it_serves(
+    tmp_path: Path,
+) -> None:
+    """Its time is billed to the deployment's owner up to its stop, so the API must hear of
+    it, and of its stop until a heartbeat is answered."""
+    pool = make_pool(tmp_path)
+    started = pool.assign("v1", "cpu", deployment="bob/cold")
+    assert started.starting is not None
+    started.starting.cancel()  # before it ever runs: this test starts no model
+
+    report = started.report()
+    await pool.close()
+    [stopped] = pool.stopped
+    pool.heard([stopped])
+
+    assert (report.serves, report.deployment) == ("bob/cold", None)
+    assert stopped.instance.serves == "bob/cold"
+    assert pool.stopped == []

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from mimeo.api.http.rate_limit import CreationLimiter
 from mimeo.api.http.signing import UrlSigner
+from mimeo.billing import BalanceCache
+from mimeo.core.prices import PriceList
 from mimeo.core.rate_limits import RateLimit
 from mimeo.core.records import Account
 from mimeo.core.url_policy import UrlPolicy
@@ -52,6 +54,9 @@ class AppContext:
     worker_token: str
     signer: UrlSigner
     tokens: TokenCache = field(default_factory=TokenCache)
+    balances: BalanceCache = field(default_factory=BalanceCache)
+    prices: PriceList = field(default_factory=PriceList)
+    """What instance time costs; the queue's ``PredictionMeter`` holds the same list."""
     webhooks: Dispatcher | None = None
     """Sends the webhook outbox from this API process; None where nothing should be sent."""
     cross_node: CrossNodeListener | None = None

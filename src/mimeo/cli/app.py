@@ -14,6 +14,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.billing import show_balance, show_usage
 from mimeo.cli.collections import collections_app
 from mimeo.cli.event_loop import run_service
 from mimeo.cli.fleet import show_workers
@@ -217,6 +218,76 @@ def workers(
         console.print(f"[red]{error}[/]")
         raise typer.Exit(1) from error
     show_workers(out, answer)
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    answer: dict[str, Any] = response.json()
+    if response.status_code >= 400:
+        raise MimeoError(answer.get("detail", response.text))
+    return answer
+
+
+credit_app = typer.Typer(help="Manage accounts' credit (administrators).", no_args_is_help=True)
+app.add_typer(credit_app, name="credit")
+
+
+@credit_app.command("add", context_settings={"ignore_unknown_options": True})
+def credit_add(
+    username: Annotated[str, typer.Argument(help="The account to credit.")],
+    amount: Annotated[str, typer.Argument(help="Dollars, e.g. 10.00; negative takes back.")],
+    note: Annotated[str | None, typer.Option(help="Why, kept in the ledger.")] = None,
+    server: ServerOption = "http://127.0.0.1:8000",
+    token: WorkerTokenOption = None,
+) -> None:
+    """Add credit to an account (a negative amount takes credit back)."""
+    operator_token = _require_token(token)
+
+    async def post() -> dict[str, Any]:
+        async with _client(server, operator_token) as client:
+            body = {"amount": amount, "note": note}
+            return _answer(await client.post(f"/v1/admin/accounts/{username}/credit", json=body))
+
+    try:
+        billing = asyncio.run(post())
+    except (MimeoError, httpx.HTTPError) as error:
+        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+    show_balance(out, billing)
+
+
+@app.command()
+def usage(
+    group_by: Annotated[
+        str, typer.Option("--group-by", help="Sum usage by day, model or hardware.")
+    ] = "day",
+    since: Annotated[str | None, typer.Option(help="From this UTC day or moment.")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this UTC day or moment.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's answer.")] = False,
+    server: ClientServerOption = "http://127.0.0.1:8000",
+    token: TokenOption = None,
+) -> None:
+    """Show your balance and what you have spent, by day, model or hardware."""
+    api_token = _require_token(token)
+    params = {
+        name: value
+        for name, value in {"group_by": group_by, "since": since, "until": until}.items()
+        if value is not None
+    }
+
+    async def fetch() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with _client(server, api_token) as client:
+            spent = _answer(await client.get("/v1/billing/usage", params=params))
+            return spent, _answer(await client.get("/v1/billing"))
+
+    try:
+        spent, billing = asyncio.run(fetch())
+    except (MimeoError, httpx.HTTPError) as error:
+        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from error
+    if as_json:
+        out.print_json(data={**spent, "billing": billing})
+    else:
+        show_usage(out, spent, billing)
 
 
 @app.command()

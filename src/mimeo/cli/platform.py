@@ -1,9 +1,10 @@
 """The composition root of one API node: store, queue, bus, blobs, signing and webhooks, wired
 once. ``mimeo serve`` runs on it, and so do the in-process tests, so what they test is what runs.
 
-The queue announces every prediction change; here the event bus listens to it (after commit) and
-the webhook outbox records with it (inside the change's transaction). On PostgreSQL a notifier
-records with it too, so every other API node's bus hears the change through ``LISTEN``.
+The queue announces every prediction change; here the event bus listens to it (after commit), and
+the webhook outbox and the prediction meter record with it (inside the change's transaction). On
+PostgreSQL a notifier records with it too, so every other API node's bus hears the change through
+``LISTEN``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mimeo.api.context import AppContext
 from mimeo.api.http.signing import UrlSigner
+from mimeo.billing import PredictionMeter
 from mimeo.cli.webhooks import attach_webhooks
 from mimeo.core.errors import NotFound
 from mimeo.core.records import Prediction
@@ -46,10 +48,12 @@ def _reader(store: Store) -> LoadPrediction:
 async def platform(settings: Settings, listen_url: str) -> AsyncIterator[AppContext]:
     """``listen_url`` is where this node answers, for webhook bodies' URLs when no public URL
     is configured."""
-    store = await Store.open(settings.resolved_database_url)
+    store = await Store.open(settings.resolved_database_url, settings.starting_credit_micros)
     bus = EventBus()
     queue = PredictionQueue(store.engine, lease_seconds=settings.lease_seconds)
     queue.listen(bus.announce)
+    prices = settings.price_list
+    queue.record_with(PredictionMeter(prices).record)
     context = AppContext(
         settings=settings,
         store=store,
@@ -63,6 +67,7 @@ async def platform(settings: Settings, listen_url: str) -> AsyncIterator[AppCont
         ),
         worker_token=settings.worker_token or secrets.token_urlsafe(32),
         signer=UrlSigner(await store.secrets.get_or_create("url-signing")),
+        prices=prices,
     )
     context.webhooks = attach_webhooks(context, listen_url)
     if store.engine.dialect.name == "postgresql":

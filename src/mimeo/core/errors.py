@@ -5,6 +5,7 @@ the API turns it into ``application/problem+json`` in a single handler::
 
     MimeoError
     ├── Unauthenticated          401
+    ├── PaymentRequired          402  (the account's credit is spent)
     ├── NotFound                 404
     ├── Conflict                 409
     │   ├── InvalidTransition    409  (a status write the state machine forbids)
@@ -40,6 +41,13 @@ class MimeoError(Exception):
 class Unauthenticated(MimeoError):
     status = 401
     title = "Unauthenticated"
+
+
+class PaymentRequired(MimeoError):
+    """New predictions are refused once an account's balance is spent; running ones finish."""
+
+    status = 402
+    title = "Payment required"
 
 
 class NotFound(MimeoError):

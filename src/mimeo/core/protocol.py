@@ -134,6 +134,17 @@ class InstanceReport(BaseModel):
     """When the instance was started."""
     deployment: str | None = None
     """The deployment whose ``min_instances`` it counts toward, if any."""
+    serves: str | None = None
+    """The deployment whose prediction started it, if any: that deployment's owner pays for the
+    instance's time (as for ``deployment``), setup and idle included."""
+
+
+class StoppedInstance(BaseModel):
+    """An instance that stopped since the worker was last heard: its time is billed up to
+    ``stopped_at``. The worker repeats it until a heartbeat is answered."""
+
+    instance: InstanceReport
+    stopped_at: datetime
 
 
 class WorkerStatus(BaseModel):
@@ -148,6 +159,7 @@ class WorkerStatus(BaseModel):
     gpus: int
     max_instances: int
     instances: list[InstanceReport] = Field(default_factory=list)
+    stopped: list[StoppedInstance] = Field(default_factory=list)
     cold_starts: int = 0
     cold_start_seconds: float = 0.0
     """Instances started since this worker started, and the seconds their setup took."""

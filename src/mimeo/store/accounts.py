@@ -1,4 +1,5 @@
-"""Accounts and their API tokens."""
+"""Accounts and their API tokens. A new account gets its starting credit as a ledger entry,
+in the transaction that creates it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.ids import token_digest
 from mimeo.core.records import Account
+from mimeo.store.ledger import grant_starting_credit
 from mimeo.store.tables import accounts, api_tokens
 
 
 class AccountRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, starting_credit_micros: int = 0) -> None:
         self._engine = engine
+        self.starting_credit_micros = starting_credit_micros
 
     async def by_token(self, token: str) -> Account | None:
         query = (
@@ -48,6 +51,7 @@ class AccountRepository:
                         .returning(accounts.c.id)
                     )
                 ).scalar_one()
+                await grant_starting_credit(conn, account_id, self.starting_credit_micros, now)
             else:
                 account_id = row.id
             digest = token_digest(token)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mimeo.core.money import parse_dollars
+from mimeo.core.prices import DEFAULT_STARTING_CREDIT
 from mimeo.store.accounts import AccountRepository
 from mimeo.store.catalog import CatalogRepository
 from mimeo.store.collections import CollectionRepository
@@ -11,17 +13,21 @@ from mimeo.store.database import create_engine, migrate
 from mimeo.store.deployments import DeploymentRepository
 from mimeo.store.examples import ExampleRepository
 from mimeo.store.files import FileRepository
+from mimeo.store.ledger import LedgerRepository
 from mimeo.store.predictions import PredictionRepository
 from mimeo.store.sealing import InputSealer
 from mimeo.store.search import CatalogueSearch
 from mimeo.store.secrets import SecretRepository
 from mimeo.store.workers import WorkerRegistry
 
+STARTING_CREDIT = parse_dollars(DEFAULT_STARTING_CREDIT)
+
 
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, starting_credit_micros: int = STARTING_CREDIT) -> None:
         self.engine = engine
-        self.accounts = AccountRepository(engine)
+        self.accounts = AccountRepository(engine, starting_credit_micros)
+        self.ledger = LedgerRepository(engine)
         self.catalog = CatalogRepository(engine)
         self.predictions = PredictionRepository(engine)
         self.secrets = SecretRepository(engine)
@@ -34,10 +40,10 @@ class Store:
         self.search = CatalogueSearch(engine)
 
     @classmethod
-    async def open(cls, url: str) -> Store:
+    async def open(cls, url: str, starting_credit_micros: int = STARTING_CREDIT) -> Store:
         engine = create_engine(url)
         await migrate(engine)
-        return cls(engine)
+        return cls(engine, starting_credit_micros)
 
     async def close(self) -> None:
         await self.engine.dispose()

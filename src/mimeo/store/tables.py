@@ -43,6 +43,7 @@ accounts = Table(
     Column("type", String(20), nullable=False, default="user"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("webhook_secret", String(100)),
+    Column("balance_micros", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 api_tokens = Table(
@@ -275,3 +276,34 @@ model_examples = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_model_examples_prediction_id", model_examples.c.prediction_id)
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("amount_micros", BigInteger, nullable=False),
+    Column("duration_us", BigInteger, nullable=False, default=0),
+    Column("hardware", String(50)),
+    Column("model", String(201)),
+    Column("deployment", String(201)),
+    Column("prediction_id", String(32), unique=True),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Every change of a balance, signed: credit granted is positive, usage negative. The unique
+prediction id is what makes a completion's charge happen once however often it is retried."""
+Index("ix_ledger_account_created", ledger.c.account_id, ledger.c.created_at)
+
+instance_meters = Table(
+    "instance_meters",
+    metadata,
+    Column("worker_id", String(100), primary_key=True),
+    Column("instance", String(200), primary_key=True),
+    Column("billed_until", DateTime(timezone=True), nullable=False),
+    Column("closed", Boolean, nullable=False, default=False),
+)
+"""How far each billed instance's time has been charged: a heartbeat charges from here to
+now and moves it, in one transaction, so a retried heartbeat charges nothing twice. A
+``closed`` meter's instance has stopped and been charged to its stop; it is kept a while, so a
+stop reported again is not charged again."""

@@ -144,6 +144,7 @@ class Director:
             gpus=len(self.pool.gpus),
             max_instances=self.pool.limits.max_instances,
             instances=[instance.report() for instance in self.pool.instances],
+            stopped=list(self.pool.stopped),
             cold_starts=self.pool.cold_starts,
             cold_start_seconds=self.pool.cold_start_seconds,
         )
@@ -152,7 +153,9 @@ class Director:
         """The fleet registry hears this worker; the answer is its share of warm instances."""
         while True:
             try:
-                self.pool.keep_warm(await self.api.heartbeat(self.status()))
+                status = self.status()
+                self.pool.keep_warm(await self.api.heartbeat(status))
+                self.pool.heard(status.stopped)
             except (httpx.HTTPError, ChannelError, ValueError) as error:
                 log.warning("worker.heartbeat_failed", error=str(error))
             await asyncio.sleep(HEARTBEAT_SECONDS)

@@ -57,7 +57,7 @@ class JobRunner:
         relay.metrics["queue_time"] = job.queued_seconds
         reporter = asyncio.create_task(self._report_until_done(running, relay))
         try:
-            running.instance = self.pool.assign(job.version, job.hardware, job.kind)
+            running.instance = self.pool.assign(job.version, job.hardware, job.kind, job.deployment)
             await self._run_on_instance(running, running.instance, relay)
         except NoCapacity:
             relay.hand_back()

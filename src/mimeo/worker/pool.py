@@ -25,7 +25,7 @@ import structlog
 from mimeo.core.clock import utc_now
 from mimeo.core.hardware import GpuLike, offered_skus, pick_devices
 from mimeo.core.output_schema import has_file_output, is_iterator_output, training_view
-from mimeo.core.protocol import InstanceReport, Offer, WarmSlot, WarmTarget
+from mimeo.core.protocol import InstanceReport, Offer, StoppedInstance, WarmSlot, WarmTarget
 from mimeo.core.records import PREDICTION, TRAINING
 from mimeo.core.worker_limits import PoolLimits
 from mimeo.runtime.archive import SCHEMA_PATH
@@ -43,6 +43,8 @@ WEIGHTS_DIR = ".mimeo-weights"
 """Where a trained version's weights are kept in its model directory, which its instances see
 (inside the sandbox too): ``COG_WEIGHTS`` names the file there."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+MAX_STOPPED_REPORTS = 1000
+"""Stops kept for the next heartbeat while the API cannot be reached; the oldest go first."""
 
 
 class NoCapacity(Exception):
@@ -62,6 +64,8 @@ class Instance:
     kept_warm_for: str | None = None
     """The deployment whose ``min_instances`` this instance counts toward: not stopped idle."""
     since: datetime = field(default_factory=utc_now)
+    started_for: str | None = None
+    """The deployment whose prediction started this instance: its owner pays for its time."""
     server: CogInstance | None = None
     schema: dict[str, Any] = field(default_factory=dict)
     predict_timeout: float = 0.0
@@ -94,6 +98,7 @@ class Instance:
             state=state,
             since=self.since,
             deployment=self.kept_warm_for,
+            serves=self.started_for,
         )
 
     @property
@@ -129,6 +134,8 @@ class InstancePool:
         self.cold_starts = 0
         self.cold_start_seconds = 0.0
         """Since this worker started: what the fleet's metrics add up."""
+        self.stopped: list[StoppedInstance] = []
+        """Instances stopped since the last answered heartbeat: billed up to their stop."""
         self.changed = asyncio.Event()
         """Set whenever capacity may have come free; the claim loop waits on it when full."""
         self._capacity: dict[str, int] = {}
@@ -144,10 +151,19 @@ class InstancePool:
             startable_hardware=startable,
         )
 
-    def assign(self, version: str, hardware: str, kind: str = PREDICTION) -> Instance:
+    def assign(
+        self,
+        version: str,
+        hardware: str,
+        kind: str = PREDICTION,
+        deployment: str | None = None,
+    ) -> Instance:
         """A place for one prediction (or training) now: a free slot on a live instance of
         ``version`` of that kind, or a new instance (making room by stopping idle ones).
-        Raises ``NoCapacity``."""
+        Raises ``NoCapacity``.
+
+        A new instance started for a ``deployment``'s prediction is billed to that deployment's
+        owner for as long as it runs."""
         self._forget_dead()
         for instance in self.instances:
             if (
@@ -160,6 +176,7 @@ class InstancePool:
                 return instance
         instance = self._launch(version, hardware, kind)
         instance.active = 1
+        instance.started_for = deployment
         return instance
 
     async def ready(self, instance: Instance) -> float | None:
@@ -218,6 +235,11 @@ class InstancePool:
                 assert started.starting is not None
                 started.starting.add_done_callback(_report_warm_start)
                 log.info("instance.kept_warm", deployment=target.deployment)
+
+    def heard(self, reported: Sequence[StoppedInstance]) -> None:
+        """The API has billed these stops: they need not be reported again."""
+        sent = {id(stop) for stop in reported}
+        self.stopped = [stop for stop in self.stopped if id(stop) not in sent]
 
     def stop_idle(self) -> int:
         """Scale to zero: stop instances unused for longer than the idle timeout."""
@@ -369,6 +391,8 @@ class InstancePool:
         if instance not in self.instances:
             return
         self.instances.remove(instance)
+        self.stopped.append(StoppedInstance(instance=instance.report(), stopped_at=utc_now()))
+        del self.stopped[:-MAX_STOPPED_REPORTS]
         log.info(event, version=instance.version, hardware=instance.hardware)
         self.changed.set()
         stop = asyncio.create_task(self._stop(instance))

@@ -6,8 +6,9 @@ mimeo never sends, and nothing else. Here the document is rewritten once, from f
 route: every operation can answer 500; one that takes a token, 401; one with path parameters,
 404; one with parameters or a body, 400 and 422; one with a body under ``/v1``, 413 (the body
 limit); one that creates predictions, 429 (the token's rate limit). What those facts cannot
-show (a 409 on a duplicate name, a 503 when blob storage is down) is listed in ``EXTRA``.
-Schemathesis holds the result to what the server really answers.
+show (a 409 on a duplicate name, a 503 when blob storage is down, a 402 when the account's credit
+is spent) is listed in ``EXTRA``. Schemathesis holds the result to what the server really
+answers.
 """
 
 from __future__ import annotations
@@ -55,11 +56,11 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/v1/models"): frozenset({409}),
     ("DELETE", "/v1/models/{owner}/{name}"): frozenset({409}),
     ("POST", "/v1/models/{owner}/{name}/versions"): frozenset({409, 503}),
-    ("POST", "/v1/predictions"): frozenset({404, 409}),
-    ("POST", "/v1/models/{owner}/{name}/predictions"): frozenset({409}),
+    ("POST", "/v1/predictions"): frozenset({402, 404, 409}),
+    ("POST", "/v1/models/{owner}/{name}/predictions"): frozenset({402, 409}),
     ("POST", "/v1/deployments"): frozenset({404, 409}),
     ("PATCH", "/v1/deployments/{owner}/{name}"): frozenset({409}),
-    ("POST", "/v1/deployments/{owner}/{name}/predictions"): frozenset({409}),
+    ("POST", "/v1/deployments/{owner}/{name}/predictions"): frozenset({402, 409}),
     ("POST", "/v1/files"): frozenset({503}),
     ("DELETE", "/v1/files/{file_id}"): frozenset({503}),
     ("GET", "/v1/files/{file_id}/download"): frozenset({503}),

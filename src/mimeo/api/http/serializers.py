@@ -7,6 +7,7 @@ from typing import Any
 
 from mimeo.api.http.links import Links
 from mimeo.core.blob_refs import blob_key
+from mimeo.core.money import CURRENCY, format_dollars, format_seconds
 from mimeo.core.pagination import Cursor, Page
 from mimeo.core.records import (
     Account,
@@ -17,6 +18,7 @@ from mimeo.core.records import (
     StoredFile,
     Version,
 )
+from mimeo.core.usage import BillingSummary, UsageGrouping, UsageLine
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -191,4 +193,23 @@ def collection_with_models_json(
         **collection_json(collection),
         "full_description": collection.full_description,
         "models": [model_json(model, links) for model in models],
+    }
+
+
+def billing_json(username: str, summary: BillingSummary) -> dict[str, Any]:
+    return {
+        "username": username,
+        "balance": format_dollars(summary.balance_micros),
+        "credit_granted": format_dollars(summary.granted_micros),
+        "spent": format_dollars(summary.spent_micros),
+        "currency": CURRENCY,
+    }
+
+
+def usage_line_json(grouping: UsageGrouping, line: UsageLine) -> dict[str, Any]:
+    return {
+        str(grouping): line.key,
+        "seconds": format_seconds(line.duration_us),
+        "amount": format_dollars(line.amount_micros),
+        "count": line.count,
     }

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from mimeo.api.http.deps import ContextDep, WorkerDep
-from mimeo.api.http.serializers import timestamp
+from mimeo.api.http.serializers import billing_json, timestamp
+from mimeo.core.money import parse_dollars
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[WorkerDep])
 
@@ -38,3 +40,18 @@ async def workers(context: ContextDep) -> dict[str, Any]:
             for worker in await context.store.workers.live()
         ]
     }
+
+
+class CreditRequest(BaseModel):
+    amount: str
+    """Dollars as a decimal string (``"10.00"``); negative takes credit back."""
+    note: str | None = None
+
+
+@router.post("/accounts/{username}/credit")
+async def add_credit(username: str, body: CreditRequest, context: ContextDep) -> dict[str, Any]:
+    """Add credit to an account, as one ledger entry; answers the account's billing."""
+    ledger = context.store.ledger
+    account_id = await ledger.add_credit(username, parse_dollars(body.amount), body.note)
+    context.balances.forget(account_id)
+    return billing_json(username, await ledger.summary(account_id))

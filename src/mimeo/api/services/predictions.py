@@ -1,4 +1,4 @@
-"""Create a prediction: resolve the version, validate its input, queue it, optionally wait.
+"""Create a prediction: check the account's credit, validate the input, queue it, optionally wait.
 
 The INSERT is the enqueue: one transaction, and the prediction is durable before the client
 hears its id. A ``cog.Secret`` input is stored redacted, its value sealed beside it (see
@@ -24,6 +24,7 @@ from mimeo.api.http.deps import AccountDep, ContextDep, CreationPaceDep
 from mimeo.api.http.links import Links, LinksDep
 from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
 from mimeo.api.http.serializers import prediction_json
+from mimeo.api.services.credit import require_credit
 from mimeo.api.services.file_inputs import resolve_file_inputs
 from mimeo.core.errors import Conflict, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.ids import new_prediction_id
@@ -112,8 +113,9 @@ class PredictionCreation:
         """``hardware`` and ``deployment`` say where a deployment's prediction may run (else
         the model's hardware). With a ``destination`` it is a training: the version's
         ``train:`` function runs on ``TrainingInput``, and its weights become a new version
-        of that model."""
+        of that model. A spent account is refused before anything else is done."""
         context = self.context
+        await require_credit(context, self.account)
         schema = usable_schema(version)
         if destination is not None:
             schema = training_schema(version.id, schema)

@@ -1,8 +1,9 @@
 """The API's sweeper, on every API node: predictions whose worker vanished are retried or
 failed, never stuck; predictions past their ``Cancel-After`` deadline are canceled; workers not
 heard from leave the fleet registry (their predictions' leases expire on their own and are
-recovered here). Every write is guarded, so nodes sweeping at once do each change once. The
-queue announces what a sweep changed, as it does any other change."""
+recovered here), and the instance meters of workers long gone are dropped. Every write is
+guarded, so nodes sweeping at once do each change once. The queue announces what a sweep
+changed, as it does any other change."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncio
 import structlog
 
 from mimeo.api.context import AppContext
+from mimeo.billing import forget_workers
 from mimeo.core.clock import utc_now
 from mimeo.core.fleet import SILENT_WORKER_SECONDS
 
@@ -19,8 +21,11 @@ SWEEP_INTERVAL_SECONDS = 2.0
 
 
 async def sweep_once(context: AppContext) -> int:
-    for worker_id in await context.store.workers.drop_silent(utc_now(), SILENT_WORKER_SECONDS):
+    dropped = await context.store.workers.drop_silent(utc_now(), SILENT_WORKER_SECONDS)
+    for worker_id in dropped:
         log.warning("worker.dropped", worker_id=worker_id, silent_for=SILENT_WORKER_SECONDS)
+    if dropped:
+        await forget_workers(context.store.engine, utc_now())
     changed = await context.queue.requeue_expired()
     for prediction in changed:
         log.warning(

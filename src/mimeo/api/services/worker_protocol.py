@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 
 from mimeo.api.context import AppContext
 from mimeo.api.services.trainings import WEIGHTS, make_trained_version
+from mimeo.billing import charge_instances
 from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.clock import utc_now
 from mimeo.core.errors import LeaseLost
@@ -190,10 +191,12 @@ async def store_output(
 
 
 async def heartbeat(context: AppContext, status: WorkerStatus) -> list[WarmTarget]:
-    """Record the worker in the fleet registry; answer its share of the deployments' warm
-    instances, so ``min_instances`` holds across the whole fleet."""
+    """Record the worker in the fleet registry and charge its billed instances' time; answer its
+    share of the deployments' warm instances, so ``min_instances`` holds across the fleet."""
     registry = context.store.workers
-    await registry.heard(status, utc_now())
+    now = utc_now()
+    await registry.heard(status, now)
+    await charge_instances(context.store.engine, status, now, context.prices)
     targets = [
         WarmTarget(
             deployment=d.full_name,
