@@ -5,6 +5,7 @@ the API turns it into ``application/problem+json`` in a single handler::
 
     MimeoError
     ├── Unauthenticated          401
+    ├── Forbidden                403  (a browser form without its session's CSRF token)
     ├── NotFound                 404
     ├── Conflict                 409
     │   ├── InvalidTransition    409  (a status write the state machine forbids)
@@ -39,6 +40,13 @@ class MimeoError(Exception):
 class Unauthenticated(MimeoError):
     status = 401
     title = "Unauthenticated"
+
+
+class Forbidden(MimeoError):
+    """Never for another account's object (that is a 404, which reveals nothing)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 class NotFound(MimeoError):

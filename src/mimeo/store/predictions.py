@@ -52,12 +52,24 @@ class PredictionRepository:
         return Prediction.from_row(row)
 
     async def list_for_account(
-        self, account_id: int, cursor: Cursor | None, page_size: int = PAGE_SIZE
+        self,
+        account_id: int,
+        cursor: Cursor | None,
+        page_size: int = PAGE_SIZE,
+        *,
+        status: str | None = None,
+        model: str | None = None,
     ) -> Page[Prediction]:
+        """Newest first; ``status`` and ``model`` narrow it (the web UI's history filters)."""
+        query = select(predictions).where(predictions.c.account_id == account_id)
+        if status is not None:
+            query = query.where(predictions.c.status == status)
+        if model is not None:
+            query = query.where(predictions.c.model == model)
         async with self._engine.connect() as conn:
             return await fetch_page(
                 conn,
-                select(predictions).where(predictions.c.account_id == account_id),
+                query,
                 predictions.c.created_at,
                 predictions.c.id,
                 cursor,
