@@ -37,7 +37,7 @@ def models(push_fixture: Callable[[str], str], mimeo_server: MimeoServer) -> Non
                 "description": "Draws a small picture from a prompt (the web UI's test model)",
             },
         )  # 409 when another module pushed it first: then it has no description, which is fine
-    for name in ("web-demo", "concat-stream", "sleep"):
+    for name in ("web-demo", "concat-stream", "sleep", "predict-raises"):
         push_fixture(name)
 
 
@@ -201,3 +201,15 @@ def test_the_history_holds_them_and_filters_by_status(
     rows.filter(has_text="fixtures/sleep").first.get_by_role("link").first.click()
     expect(page.locator("#status")).to_have_text("canceled")
     expect(page.get_by_role("heading", name=re.compile("^Prediction"))).to_be_visible()
+
+
+def test_a_failed_prediction_shows_its_error_and_logs(
+    signed_in: Page, mimeo_server: MimeoServer
+) -> None:
+    page = signed_in
+    page.goto(f"{mimeo_server.url}/fixtures/predict-raises")
+    page.get_by_role("button", name="Run").click()
+
+    expect(page.locator("#status")).to_have_text("failed", timeout=WAIT_MS)
+    expect(page.locator("#error")).to_contain_text("bad things happened")
+    expect(page.locator("#logs")).to_contain_text("about to fail")

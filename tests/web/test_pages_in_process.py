@@ -13,9 +13,12 @@ import pytest
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
+from mimeo.api.services.predictions import PredictionCreation
 from mimeo.cli.platform import platform
+from mimeo.core.errors import MimeoError
 from mimeo.core.records import Version
 from mimeo.settings import Settings
+from mimeo.web.forms import SECRET_MASK
 from mimeo.webhooks import AccountSecrets
 
 ALICE_TOKEN = "r8_alice-token"
@@ -183,3 +186,67 @@ async def test_the_ui_is_not_in_the_apis_openapi_document(app: App) -> None:
         paths = (await browser.get("/openapi.json")).json()["paths"]
 
     assert all(path.startswith("/v1/") for path in paths), sorted(paths)
+
+
+class BalanceSpent(MimeoError):
+    """What billing raises when the balance is spent (its own class arrives with it)."""
+
+    status = 402
+    title = "Payment required"
+
+
+async def test_a_spent_balance_says_so_on_the_page_and_to_the_script(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def spent(*_args: object, **_kwargs: object) -> None:
+        raise BalanceSpent("Your balance is 0")
+
+    monkeypatch.setattr(PredictionCreation, "create", spent)
+    async with app.browser() as browser:
+        csrf = await signed_in(browser)
+        page = await browser.post("/alice/echo/run", data={"csrf_token": csrf, "text": "hi"})
+        script = await browser.post(
+            "/alice/echo/run",
+            data={"csrf_token": csrf, "text": "hi"},
+            headers={"Accept": "application/json"},
+        )
+
+    assert page.status_code == 402
+    assert "Your balance is spent" in page.text
+    assert (script.status_code, script.json()["detail"]) == (402, "Your balance is 0")
+
+
+async def test_a_secret_input_is_masked_on_its_prediction_page(app: App) -> None:
+    """The page and its API code may be shown to others: the secret is not on them."""
+    schema = {
+        "components": {
+            "schemas": {
+                "Input": {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "format": "password", "x-cog-secret": True}
+                    },
+                },
+                "Output": {"type": "string"},
+            }
+        }
+    }
+    store = app.context.store
+    model = await store.catalog.get_model("alice", "echo")
+    await store.catalog.add_version(
+        model, "8" * 64, cog_version="0.16.9", openapi_schema=schema, build={}, archive_key="a"
+    )
+    async with app.browser() as browser:
+        csrf = await signed_in(browser)
+        made = await browser.post(
+            "/alice/echo/run",
+            data={"csrf_token": csrf, "key": "hunter2"},
+            headers={"Accept": "application/json"},
+        )
+        prediction_id = made.json()["prediction"]["id"]
+        page = await browser.get(f"/predictions/{prediction_id}")
+        code = await browser.get(f"/alice/echo/api?prediction={prediction_id}")
+
+    assert "hunter2" not in page.text
+    assert "hunter2" not in code.text
+    assert SECRET_MASK in code.text

@@ -92,6 +92,14 @@ class Form:
     def has_files(self) -> bool:
         return any(f.widget in (Widget.FILE, Widget.FILES) for f in self.fields)
 
+    def masked(self, given: dict[str, Any]) -> dict[str, Any]:
+        """``given`` with each secret replaced, for pages and code that may be shared."""
+        secrets = {f.name for f in self.fields if f.widget is Widget.SECRET}
+        return {k: SECRET_MASK if k in secrets and v is not None else v for k, v in given.items()}
+
+
+SECRET_MASK = "**********"
+
 
 def input_form(openapi_schema: dict[str, Any]) -> Form:
     """The form for a version's schema; an empty one when the model takes no input."""

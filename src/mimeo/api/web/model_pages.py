@@ -110,7 +110,7 @@ async def api_page(
     given: dict[str, Any]
     if prediction:
         made = await context.store.predictions.get(prediction, visitor.account.id)
-        given = links.output(made.input)
+        given = _form(model)[0].masked(links.output(made.input))
     else:
         given = example_input(_form(model)[0])
     return page(

@@ -3,6 +3,7 @@ keeps streaming while it runs."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,9 +16,11 @@ from mimeo.api.http.serializers import prediction_json
 from mimeo.api.web.costs import prediction_cost
 from mimeo.api.web.pages import mark_web, page, wants_page
 from mimeo.api.web.sessions import CheckedVisitorDep, VisitorDep
+from mimeo.core.errors import NotFound
 from mimeo.core.output_schema import is_iterator_output
 from mimeo.core.pagination import Cursor
 from mimeo.core.status import PredictionStatus
+from mimeo.web.forms import UnsupportedInput, input_form
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
 HISTORY_PAGE_SIZE = 25
@@ -69,14 +72,21 @@ async def prediction_page(
     links: LinksDep,
 ) -> HTMLResponse:
     prediction = await context.store.predictions.get(prediction_id, visitor.account.id)
-    _model, version = await context.store.catalog.find_version(prediction.version)
+    try:
+        _model, version = await context.store.catalog.find_version(prediction.version)
+        schema = version.openapi_schema
+    except NotFound:
+        schema = {}  # the version was deleted since: its predictions still show
+    data = prediction_json(prediction, links)
+    with contextlib.suppress(UnsupportedInput):
+        data["input"] = input_form(schema).masked(data["input"])
     return page(
         request,
         "prediction.html",
         visitor,
         prediction=prediction,
-        data=prediction_json(prediction, links),
-        iterator=is_iterator_output(version.openapi_schema),
+        data=data,
+        iterator=is_iterator_output(schema),
         cost=prediction_cost(prediction),
     )
 
