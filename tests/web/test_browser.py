@@ -18,7 +18,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT, MimeoServer
-from tests.web.conftest import WAIT_MS
+from tests.web.conftest import WAIT_MS, sign_in
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -156,7 +156,7 @@ def test_a_wrong_value_is_marked_on_its_field(signed_in: Page, mimeo_server: Mim
 def test_text_streams_token_by_token(signed_in: Page, mimeo_server: MimeoServer) -> None:
     page = signed_in
     page.goto(f"{mimeo_server.url}/fixtures/concat-stream")
-    page.get_by_label("N", exact=True).fill("40")
+    page.get_by_label("N", exact=True).fill("60")
     page.get_by_label("Delay", exact=True).fill("0.05")
 
     page.get_by_role("button", name="Run").click()
@@ -165,8 +165,12 @@ def test_text_streams_token_by_token(signed_in: Page, mimeo_server: MimeoServer)
     expect(output).to_contain_text("token3 ", timeout=WAIT_MS)
     assert page.locator("#status").inner_text() != "succeeded", "seen only once it ended"
     screenshot(page, "model-streaming.png")
-    expect(page.locator("#status")).to_have_text("succeeded")
-    expect(output).to_have_text("".join(f"token{i} " for i in range(40)))
+
+    page.locator("#prediction-link").click()  # its own page picks the stream up
+    expect(page).to_have_url(re.compile(r"/predictions/\w+$"))
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=WAIT_MS)
+    expect(page.locator("#output .text")).to_have_text("".join(f"token{i} " for i in range(60)))
+    expect(page.locator("#predict-time")).to_have_text(re.compile(r"\d+\.\d\d s"))
 
 
 def test_a_running_prediction_is_canceled_from_its_page(
@@ -213,3 +217,15 @@ def test_a_failed_prediction_shows_its_error_and_logs(
     expect(page.locator("#status")).to_have_text("failed", timeout=WAIT_MS)
     expect(page.locator("#error")).to_contain_text("bad things happened")
     expect(page.locator("#logs")).to_contain_text("about to fail")
+
+
+def test_a_model_page_fits_a_phone(browser: Browser, mimeo_server: MimeoServer) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        page = sign_in(context, mimeo_server)
+        page.goto(f"{mimeo_server.url}/fixtures/web-demo")
+        expect(page.get_by_role("button", name="Run")).to_be_visible()
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()

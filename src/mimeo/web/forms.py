@@ -88,10 +88,6 @@ class Form:
     def by_name(self) -> dict[str, FormField]:
         return {f.name: f for f in self.fields}
 
-    @property
-    def has_files(self) -> bool:
-        return any(f.widget in (Widget.FILE, Widget.FILES) for f in self.fields)
-
     def masked(self, given: dict[str, Any]) -> dict[str, Any]:
         """``given`` with each secret replaced, for pages and code that may be shared."""
         secrets = {f.name for f in self.fields if f.widget is Widget.SECRET}

@@ -22,6 +22,7 @@ from mimeo.api.services.predictions import PredictionCreation, PredictionRequest
 from mimeo.api.web.catalog_views import card, model_readme, model_versions, visible_models
 from mimeo.api.web.pages import mark_web, page, wants_page
 from mimeo.api.web.sessions import CheckedVisitorDep, VisitorDep
+from mimeo.core.errors import Conflict
 from mimeo.core.media_types import check_media_type
 from mimeo.core.output_schema import is_iterator_output
 from mimeo.core.records import Account, Model
@@ -145,7 +146,9 @@ async def run(
 ) -> Response:
     """Answers JSON to the page's script, a redirect to the prediction's page without one."""
     version = latest_version(model)
-    form = input_form(version.openapi_schema)
+    form, form_problem = _form(model)
+    if form_problem is not None:
+        raise Conflict(form_problem)
     submitted = await request.form()
     try:
         given = form_input(form, _texts(submitted))
