@@ -39,6 +39,7 @@ from mimeo.api.web import (
     deployment_pages,
     model_pages,
     prediction_pages,
+    runs,
     signin,
 )
 from mimeo.web.templating import STATIC_DIR
@@ -114,6 +115,7 @@ def create_app(context: AppContext) -> FastAPI:
         prediction_pages,
         deployment_pages,
         account_page,
+        runs,
         model_pages,
     )
     for module in routers:

@@ -1,16 +1,20 @@
 """What the explore and model pages read from the catalogue: one function each, so the
-catalogue's search and visibility rules replace these in one place."""
+catalogue's search, visibility rules and READMEs replace these in one place."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
 
 from mimeo.api.context import AppContext
+from mimeo.api.http.deps import ContextDep
 from mimeo.api.http.links import Links
 from mimeo.api.http.serializers import model_json
 from mimeo.core.pagination import Page
 from mimeo.core.records import Account, Model, Version
+from mimeo.web.forms import Form, UnsupportedInput, input_form
 from mimeo.web.readme import readme_html
 
 EXPLORE_LIMIT = 1000
@@ -56,3 +60,29 @@ async def model_versions(context: AppContext, model: Model) -> list[Version]:
 def model_readme(model: Model) -> str | None:
     """The README as safe HTML, or None. ``Model.readme`` arrives with the catalogue."""
     return readme_html(getattr(model, "readme", None))
+
+
+RESERVED_OWNERS = frozenset({"v1", "internal", "docs", "static", "p", "openapi.json", "metrics"})
+"""First path segments of the API's own routes: an unknown path under them stays the API's
+problem+json 404, never a model page."""
+
+
+async def load_model(owner: str, name: str, request: Request, context: ContextDep) -> Model:
+    """The model a page shows, as ``GET /v1/models/{owner}/{name}`` finds it: where models
+    become private, another account's must answer 404 here too."""
+    if owner in RESERVED_OWNERS:
+        raise HTTPException(404, f"No route {request.url.path}")
+    return await context.store.catalog.get_model(owner, name)
+
+
+ModelDep = Annotated[Model, Depends(load_model)]
+
+
+def model_form(model: Model) -> tuple[Form, str | None]:
+    """The latest version's form, or why there is none to show."""
+    if model.latest_version is None:
+        return Form(), "This model has no versions yet: push one with `mimeo push`."
+    try:
+        return input_form(model.latest_version.openapi_schema), None
+    except UnsupportedInput as error:
+        return Form(), f"This version's inputs cannot be shown as a form ({error}): use the API."
