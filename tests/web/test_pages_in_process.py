@@ -174,11 +174,15 @@ async def test_a_model_page_that_does_not_exist_is_a_404_page(app: App) -> None:
     )
 
 
-async def test_urls_web_leads_to_the_prediction_page(app: App) -> None:
+async def test_urls_web_leads_a_browser_to_the_prediction_page_and_a_client_to_the_api(
+    app: App,
+) -> None:
     async with app.browser() as browser:
-        answer = await browser.get("/p/abc")
+        page = await browser.get("/p/abc", headers={"Accept": "text/html,*/*;q=0.8"})
+        api = await browser.get("/p/abc")
 
-    assert (answer.status_code, answer.headers["location"]) == (307, "/predictions/abc")
+    assert (page.status_code, page.headers["location"]) == (307, "/predictions/abc")
+    assert api.headers["location"] == "http://mimeo.test/v1/predictions/abc"
 
 
 async def test_the_ui_is_not_in_the_apis_openapi_document(app: App) -> None:

@@ -3,10 +3,12 @@ catalogue's search, visibility rules and READMEs replace these in one place."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends
+from starlette.convertors import Convertor, register_url_convertor
 
 from mimeo.api.context import AppContext
 from mimeo.api.http.deps import ContextDep
@@ -62,16 +64,30 @@ def model_readme(model: Model) -> str | None:
     return readme_html(getattr(model, "readme", None))
 
 
-RESERVED_OWNERS = frozenset({"v1", "internal", "docs", "static", "p", "openapi.json", "metrics"})
-"""First path segments of the API's own routes: an unknown path under them stays the API's
-problem+json 404, never a model page."""
+RESERVED_OWNERS = ("v1", "internal", "docs", "static", "p", "openapi.json", "metrics", "health")
+"""First path segments of the API's own routes, which no model page may shadow: an unknown
+path under them stays the API's problem+json 404, and a route added after the UI's (as tests
+add one) is still reached."""
 
 
-async def load_model(owner: str, name: str, request: Request, context: ContextDep) -> Model:
+class ModelOwner(Convertor[str]):
+    """``{owner:model_owner}``: one path segment that is not a reserved one."""
+
+    regex = "(?!(?:" + "|".join(re.escape(o) for o in RESERVED_OWNERS) + ")(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("model_owner", ModelOwner())
+
+
+async def load_model(owner: str, name: str, context: ContextDep) -> Model:
     """The model a page shows, as ``GET /v1/models/{owner}/{name}`` finds it: where models
     become private, another account's must answer 404 here too."""
-    if owner in RESERVED_OWNERS:
-        raise HTTPException(404, f"No route {request.url.path}")
     return await context.store.catalog.get_model(owner, name)
 
 

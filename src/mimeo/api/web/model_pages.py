@@ -35,7 +35,7 @@ async def explore(
     return page(request, "explore.html", visitor, cards=[card(m, links) for m in models], query=q)
 
 
-@router.get("/{owner}/{name}")
+@router.get("/{owner:model_owner}/{name}")
 async def model_page(
     request: Request, model: ModelDep, visitor: VisitorDep, links: LinksDep
 ) -> HTMLResponse:
@@ -55,7 +55,7 @@ async def model_page(
     )
 
 
-@router.get("/{owner}/{name}/versions")
+@router.get("/{owner:model_owner}/{name}/versions")
 async def versions_page(
     request: Request, context: ContextDep, model: ModelDep, visitor: VisitorDep, links: LinksDep
 ) -> HTMLResponse:
@@ -69,7 +69,7 @@ async def versions_page(
     )
 
 
-@router.get("/{owner}/{name}/api")
+@router.get("/{owner:model_owner}/{name}/api")
 async def api_page(
     request: Request,
     context: ContextDep,

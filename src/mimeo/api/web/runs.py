@@ -31,7 +31,7 @@ from mimeo.web.submission import form_input
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
 
 
-@router.post("/{owner}/{name}/run")
+@router.post("/{owner:model_owner}/{name}/run")
 async def run(
     request: Request,
     context: ContextDep,

@@ -66,7 +66,7 @@
       ? "Your balance is spent: add credit to your account to run models again."
       : (problem.title || "Error") + ": " + (problem.detail || "the run was refused");
     summary.hidden = false;
-    (first || summary).focus && (first || summary).focus();
+    (first || summary).focus();
   }
 
   function submitInPlace(form) {
