@@ -37,7 +37,7 @@ def models(push_fixture: Callable[[str], str], mimeo_server: MimeoServer) -> Non
                 "description": "Draws a small picture from a prompt (the web UI's test model)",
             },
         )  # 409 when another module pushed it first: then it has no description, which is fine
-    for name in ("web-demo", "concat-stream", "sleep", "predict-raises"):
+    for name in ("web-demo", "concat-stream", "sleep", "predict-raises", "outputs-list-path"):
         push_fixture(name)
 
 
@@ -217,6 +217,19 @@ def test_a_failed_prediction_shows_its_error_and_logs(
     expect(page.locator("#status")).to_have_text("failed", timeout=WAIT_MS)
     expect(page.locator("#error")).to_contain_text("bad things happened")
     expect(page.locator("#logs")).to_contain_text("about to fail")
+
+
+def test_a_list_of_files_is_offered_as_downloads(
+    signed_in: Page, mimeo_server: MimeoServer
+) -> None:
+    page = signed_in
+    page.goto(f"{mimeo_server.url}/fixtures/outputs-list-path")
+    page.get_by_role("button", name="Run").click()
+
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=WAIT_MS)
+    expect(page.locator("#output .gallery a[download]")).to_have_text(
+        [re.compile(r"^Download \S+\.txt$")] * 2
+    )
 
 
 def test_a_model_page_fits_a_phone(browser: Browser, mimeo_server: MimeoServer) -> None:

@@ -254,3 +254,26 @@ async def test_a_secret_input_is_masked_on_its_prediction_page(app: App) -> None
     assert "hunter2" not in page.text
     assert "hunter2" not in code.text
     assert SECRET_MASK in code.text
+
+
+async def test_the_history_pages_by_twenty_five_and_keeps_its_filters(app: App) -> None:
+    async with app.browser() as browser:
+        csrf = await signed_in(browser)
+        for number in range(26):
+            made = await browser.post(
+                "/alice/echo/run",
+                data={"csrf_token": csrf, "text": f"run {number}"},
+                headers={"Accept": "application/json"},
+            )
+            assert made.status_code == 201, made.text
+        first = await browser.get("/predictions?model=alice/echo&status=starting")
+        older = re.search(r'href="([^"]+)" rel="next"', first.text)
+        assert older, first.text
+        second = await browser.get(older.group(1).replace("&amp;", "&"))
+        none = await browser.get("/predictions?status=succeeded")
+
+    assert first.text.count("<tr data-id=") == 25
+    assert "model=alice%2Fecho" in older.group(1)
+    assert "status=starting" in older.group(1)
+    assert second.text.count("<tr data-id=") == 1
+    assert "No predictions match these filters" in none.text
