@@ -21,11 +21,12 @@ PAYMENT_REQUIRED = 402
 
 
 async def mark_web(request: Request) -> None:
-    """A router dependency of every page route."""
+    """A router dependency of every page route: errors raised under it become pages."""
     request.state.web = True
 
 
 def wants_page(request: Request) -> bool:
+    """A page route asked by the browser itself; the pages' scripts ask for JSON."""
     return bool(getattr(request.state, "web", False)) and "application/json" not in (
         request.headers.get("accept", "")
     )
@@ -38,6 +39,8 @@ def page(
     status: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    """Every template gets who is signed in, the CSRF token its forms carry (the sign-in page
+    passes its own), and its path, which the navigation marks."""
     html = render(
         template,
         {
