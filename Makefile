@@ -21,13 +21,14 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 
 # What the bundled models (cog.yaml system_packages) and mimeo (system-packages.txt) need from
 # Debian: installed when missing and allowed (root or passwordless sudo). `serve` starts without
-# what cannot be installed and names the fix; `test` fails with the same line.
+# what cannot be installed and names the fix; `test` fails with the same line, and also installs
+# what only the tests use (system-packages-dev.txt: the browser of the web UI's tests).
 serve: $(STAMP)
 	$(BIN)/mimeo system-packages
 	$(BIN)/mimeo serve $(ARGS)
 
 system-packages: $(STAMP)
-	$(BIN)/mimeo system-packages --strict
+	$(BIN)/mimeo system-packages --strict --dev
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -29,7 +29,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "webhooks": frozenset({"core", "store"}),
     "billing": frozenset({"core", "store"}),
     "settings": frozenset({"core"}),
-    "api": EVERYTHING_BELOW_API,
+    "api": EVERYTHING_BELOW_API | {"web"},
     "web": frozenset(),
     "cli": EVERYTHING_BELOW_API | {"api", "worker"},
     "__main__": frozenset({"cli"}),

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,6 +40,15 @@ from mimeo.api.routes import (
     webhooks,
 )
 from mimeo.api.services.recovery import sweep_forever
+from mimeo.api.web import (
+    account_page,
+    deployment_pages,
+    model_pages,
+    prediction_pages,
+    runs,
+    signin,
+)
+from mimeo.web.templating import STATIC_DIR
 
 
 class DoubleV1Alias:
@@ -81,6 +91,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.public_url = context.settings.public_url
     problems.install(app)
     install_docs(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="web-static")
 
     app.state.request_metrics = CollectorRegistry(auto_describe=False)
     app.add_middleware(BodyLimit, max_bytes=context.settings.max_upload_bytes)
@@ -111,6 +122,13 @@ def create_app(context: AppContext) -> FastAPI:
         webhooks,
         metrics,
         pages,
+        # The web UI last: a model page's /{owner}/{name} would shadow any route after it.
+        signin,
+        prediction_pages,
+        deployment_pages,
+        account_page,
+        runs,
+        model_pages,
     )
     for module in routers:
         app.include_router(module.router)

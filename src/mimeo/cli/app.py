@@ -330,9 +330,13 @@ def system_packages(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail when anything is still missing (make test).")
     ] = False,
+    dev: Annotated[
+        bool,
+        typer.Option("--dev", help="Also what the tests need (system-packages-dev.txt)."),
+    ] = False,
 ) -> None:
     """Install the Debian packages the bundled models and mimeo need (as root or with sudo)."""
-    left_out = ensure_system_packages(examples_dir(), console, may_install=install)
+    left_out = ensure_system_packages(examples_dir(), console, may_install=install, dev=dev)
     for line in left_out:
         console.print(line, style="yellow", markup=False, soft_wrap=True)
     if left_out and strict:

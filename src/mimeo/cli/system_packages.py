@@ -25,6 +25,9 @@ from mimeo.runtime.cog_config import BuildConfig, parse_cog_yaml
 from mimeo.runtime.system_packages import missing_system_packages
 
 OWN_PACKAGES_FILE = "system-packages.txt"
+DEV_PACKAGES_FILE = "system-packages-dev.txt"
+"""What only the tests use (the browser the web UI's tests drive): ``make test`` asks for it
+with ``--dev``; ``make serve`` never installs it."""
 
 
 @dataclass(frozen=True)
@@ -35,14 +38,22 @@ class Need:
     packages: tuple[str, ...]
 
 
-def needs(examples: Path) -> list[Need]:
+def listed(path: Path) -> tuple[str, ...]:
+    """The packages of a list file: one a line, ``#`` comments."""
+    if not path.is_file():
+        return ()
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return tuple(line for line in lines if line)
+
+
+def needs(examples: Path, *, dev: bool = False) -> list[Need]:
     found: list[Need] = []
-    own = examples.parent / OWN_PACKAGES_FILE
-    if own.is_file():
-        lines = (line.split("#", 1)[0].strip() for line in own.read_text().splitlines())
-        packages = tuple(line for line in lines if line)
+    for who, name in (("mimeo", OWN_PACKAGES_FILE), ("mimeo tests", DEV_PACKAGES_FILE)):
+        if name == DEV_PACKAGES_FILE and not dev:
+            continue
+        packages = listed(examples.parent / name)
         if packages:
-            found.append(Need("mimeo", packages))
+            found.append(Need(who, packages))
     for cog_yaml in sorted(examples.glob("*/cog.yaml")):
         try:
             build = BuildConfig.model_validate(parse_cog_yaml(cog_yaml.read_text()).get("build"))
@@ -106,9 +117,11 @@ async def missing_per_need(wanted: list[Need]) -> list[tuple[Need, list[str]]] |
     ]
 
 
-def ensure_system_packages(examples: Path, console: Console, *, may_install: bool) -> list[str]:
+def ensure_system_packages(
+    examples: Path, console: Console, *, may_install: bool, dev: bool = False
+) -> list[str]:
     """Install what is missing when allowed; the lines naming what is still left out."""
-    wanted = needs(examples)
+    wanted = needs(examples, dev=dev)
     gaps = asyncio.run(missing_per_need(wanted))
     if gaps is None:
         everything = " ".join(sorted({p for need in wanted for p in need.packages}))

@@ -6,6 +6,7 @@ the API turns it into ``application/problem+json`` in a single handler::
     MimeoError
     ├── Unauthenticated          401
     ├── PaymentRequired          402  (the account's credit is spent)
+    ├── Forbidden                403  (a browser form without its session's CSRF token)
     ├── NotFound                 404
     ├── Conflict                 409
     │   ├── InvalidTransition    409  (a status write the state machine forbids)
@@ -48,6 +49,13 @@ class PaymentRequired(MimeoError):
 
     status = 402
     title = "Payment required"
+
+
+class Forbidden(MimeoError):
+    """Never for another account's object (that is a 404, which reveals nothing)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 class NotFound(MimeoError):

@@ -63,14 +63,23 @@ class PredictionRepository:
         cursor: Cursor | None,
         page_size: int = PAGE_SIZE,
         kind: str = PREDICTION,
+        *,
+        status: str | None = None,
+        model: str | None = None,
     ) -> Page[Prediction]:
-        """One kind only: predictions and trainings are listed apart, as on Replicate."""
+        """Newest first, one kind only (predictions and trainings are listed apart, as on
+        Replicate); ``status`` and ``model`` narrow it (the web UI's history filters)."""
+        query = select(predictions).where(
+            predictions.c.account_id == account_id, predictions.c.kind == kind
+        )
+        if status is not None:
+            query = query.where(predictions.c.status == status)
+        if model is not None:
+            query = query.where(predictions.c.model == model)
         async with self._engine.connect() as conn:
             return await fetch_page(
                 conn,
-                select(predictions).where(
-                    predictions.c.account_id == account_id, predictions.c.kind == kind
-                ),
+                query,
                 predictions.c.created_at,
                 predictions.c.id,
                 cursor,

@@ -34,15 +34,21 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-async def get_account(request: Request, context: ContextDep) -> Account:
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthenticated("You did not pass an authentication token")
+async def account_for_token(context: AppContext, token: str) -> Account | None:
+    """The one place a token becomes an account: API requests and browser sessions alike."""
     account = context.tokens.get(token)
     if account is None:
         account = await context.store.accounts.by_token(token)
         if account is not None:
             context.tokens.put(token, account)
+    return account
+
+
+async def get_account(request: Request, context: ContextDep) -> Account:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthenticated("You did not pass an authentication token")
+    account = await account_for_token(context, token)
     if account is None:
         raise Unauthenticated("You did not pass a valid authentication token")
     return account

@@ -1,4 +1,5 @@
-"""Every error leaves the API as ``application/problem+json``: mapped here and nowhere else."""
+"""Every error leaves the API as ``application/problem+json``: mapped here and nowhere else
+(a browser's page shows it as HTML instead: ``api.web.pages``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mimeo.api.web.pages import web_error
 from mimeo.core.errors import InvalidInput, MimeoError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
@@ -48,8 +50,8 @@ def problem_for(error: MimeoError) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(MimeoError)
-    async def _mimeo_error(_request: Request, error: MimeoError) -> JSONResponse:
-        return problem_for(error)
+    async def _mimeo_error(request: Request, error: MimeoError) -> Response:
+        return web_error(request, error) or problem_for(error)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

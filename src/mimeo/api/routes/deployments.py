@@ -16,8 +16,7 @@ from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, DeploymentDep
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import deployment_json, page_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest
-from mimeo.api.services.releases import name_errors, new_release_version, next_release_version
-from mimeo.core.deployments import check_configuration
+from mimeo.api.services.releases import first_release, next_release
 from mimeo.core.errors import NotFound
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
@@ -54,22 +53,15 @@ async def list_deployments(
 async def create_deployment(
     body: CreateDeployment, context: ContextDep, account: AccountDep
 ) -> dict[str, Any]:
-    errors = name_errors(body.name) + check_configuration(
+    deployment = await first_release(
+        context,
+        account,
+        body.name,
+        body.model,
+        body.version,
         body.hardware,
         body.min_instances,
         body.max_instances,
-        context.settings.deployment_instance_ceiling,
-    )
-    model, version = await new_release_version(context, body.model, body.version, errors)
-    deployment = await context.store.deployments.create(
-        account.id,
-        account.username,
-        body.name,
-        model=model.full_name,
-        version=version,
-        hardware=body.hardware,
-        min_instances=body.min_instances,
-        max_instances=body.max_instances,
     )
     return deployment_json(deployment, account)
 
@@ -84,18 +76,13 @@ async def update_deployment(
     body: UpdateDeployment, deployment: DeploymentDep, context: ContextDep, account: AccountDep
 ) -> dict[str, Any]:
     """A change to anything makes the next release; a body that changes nothing makes none."""
-    hardware = deployment.hardware if body.hardware is None else body.hardware
-    min_instances = deployment.min_instances if body.min_instances is None else body.min_instances
-    max_instances = deployment.max_instances if body.max_instances is None else body.max_instances
-    version = await next_release_version(
-        context, deployment, body.version, hardware, min_instances, max_instances
-    )
-    updated = await context.store.deployments.update(
+    updated = await next_release(
+        context,
         deployment,
-        version=version,
-        hardware=hardware,
-        min_instances=min_instances,
-        max_instances=max_instances,
+        body.version,
+        body.hardware,
+        body.min_instances,
+        body.max_instances,
     )
     return deployment_json(updated, account)
 

@@ -7,11 +7,8 @@ a file part of type ``application/json``: both are read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
-import re
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,23 +19,14 @@ from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, get_account
 from mimeo.api.http.downloads import download_headers
 from mimeo.api.http.links import BLOB, FILE_DOWNLOAD, Links, LinksDep
 from mimeo.api.http.serializers import file_json, page_json
+from mimeo.api.services.file_uploads import blob_name, store_upload
 from mimeo.core.errors import FieldError, InvalidInput, NotFound, Unauthenticated
-from mimeo.core.ids import new_file_id
 from mimeo.core.media_types import check_media_type, servable_media_type
 from mimeo.core.records import Account
 from mimeo.core.unicode_text import refuse_lone_surrogates
 
 router = APIRouter(tags=["files"])
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def blob_name(filename: str, content_type: str) -> str:
-    """A storage-safe name that keeps the extension, which models use to tell formats apart."""
-    name = UNSAFE_NAME.sub("-", filename).strip(".-")[:100] or "file"
-    if "." not in name:
-        name += mimetypes.guess_extension(content_type) or ""
-    return name
 
 
 async def _text_or_file(value: str | UploadFile | None) -> str | None:
@@ -101,22 +89,7 @@ async def _store_upload(
         raise InvalidInput([FieldError("metadata", "must be a JSON object")])
     refuse_lone_surrogates(metadata, "metadata")
 
-    file_id = new_file_id()
-    key = f"files/{file_id}/{blob_name(filename, content_type)}"
-    await context.blobs.put(key, data, content_type)
-    stored = await context.store.files.insert(
-        id=file_id,
-        account_id=account.id,
-        name=filename,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        metadata=metadata,
-        blob_key=key,
-        created_at=datetime.now(UTC),
-        expires_at=None,
-    )
+    stored = await store_upload(context, account, data, filename, content_type, metadata)
     return JSONResponse(file_json(stored, account.username, links), 201)
 
 

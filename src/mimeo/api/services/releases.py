@@ -1,5 +1,6 @@
-"""What a release of a deployment needs checked before it is stored: its name, model, version
-and configuration, all reported together as one 422 with an entry per bad field."""
+"""Releasing a deployment: its first release (creation) and each next one, checked before it is
+stored (name, model, version and configuration, all reported together as one 422 with an entry
+per bad field). ``/v1/deployments`` and the web UI's deployment pages both release through here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from mimeo.api.context import AppContext
 from mimeo.core.deployments import check_configuration
 from mimeo.core.errors import FieldError, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.identifiers import ModelRef, check_name
-from mimeo.core.records import Deployment, Model, Version
+from mimeo.core.records import Account, Deployment, Model, Version
 
 
 def name_errors(name: str) -> list[FieldError]:
@@ -76,3 +77,55 @@ async def next_release_version(
     chosen = deployment.version if version_id is None else version_id
     _model, version = await new_release_version(context, deployment.model, chosen, errors)
     return version
+
+
+async def first_release(
+    context: AppContext,
+    account: Account,
+    name: str,
+    model_name: str,
+    version_id: str,
+    hardware: str,
+    min_instances: int,
+    max_instances: int,
+) -> Deployment:
+    """A new deployment of ``account``, named ``account.username/name``."""
+    errors = name_errors(name) + check_configuration(
+        hardware, min_instances, max_instances, context.settings.deployment_instance_ceiling
+    )
+    model, version = await new_release_version(context, model_name, version_id, errors)
+    return await context.store.deployments.create(
+        account.id,
+        account.username,
+        name,
+        model=model.full_name,
+        version=version,
+        hardware=hardware,
+        min_instances=min_instances,
+        max_instances=max_instances,
+    )
+
+
+async def next_release(
+    context: AppContext,
+    deployment: Deployment,
+    version_id: str | None = None,
+    hardware: str | None = None,
+    min_instances: int | None = None,
+    max_instances: int | None = None,
+) -> Deployment:
+    """What is left out stays as the current release has it; a change to anything makes the
+    next release, and changing nothing makes none."""
+    hardware = deployment.hardware if hardware is None else hardware
+    min_instances = deployment.min_instances if min_instances is None else min_instances
+    max_instances = deployment.max_instances if max_instances is None else max_instances
+    version = await next_release_version(
+        context, deployment, version_id, hardware, min_instances, max_instances
+    )
+    return await context.store.deployments.update(
+        deployment,
+        version=version,
+        hardware=hardware,
+        min_instances=min_instances,
+        max_instances=max_instances,
+    )

@@ -1,0 +1,104 @@
+"""What the explore and model pages read from the catalogue: one function each, so the
+catalogue's search, visibility rules and READMEs replace these in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends
+from starlette.convertors import Convertor, register_url_convertor
+
+from mimeo.api.context import AppContext
+from mimeo.api.http.deps import ContextDep
+from mimeo.api.http.links import Links
+from mimeo.api.http.serializers import model_json
+from mimeo.core.pagination import Page
+from mimeo.core.records import Account, Model, Version
+from mimeo.web.forms import Form, UnsupportedInput, input_form
+from mimeo.web.readme import readme_html
+
+EXPLORE_LIMIT = 1000
+"""Models scanned by a search; the catalogue's own search will page through the database."""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    model: Model
+    cover_url: str | None
+
+
+def card(model: Model, links: Links) -> ModelCard:
+    cover: Any = model_json(model, links)["cover_image_url"]
+    return ModelCard(model, cover if isinstance(cover, str) else None)
+
+
+def matches(model: Model, query: str) -> bool:
+    words = query.lower().split()
+    text = f"{model.full_name} {model.description or ''}".lower()
+    return all(word in text for word in words)
+
+
+async def visible_models(context: AppContext, _account: Account, query: str) -> list[Model]:
+    """The models the account may see (today: all, as ``GET /v1/models`` lists them), newest
+    first, narrowed to those whose name or description holds every word of ``query``."""
+    found: list[Model] = []
+    cursor = None
+    while len(found) < EXPLORE_LIMIT:
+        page: Page[Model] = await context.store.catalog.list_models(cursor)
+        found += [model for model in page.results if matches(model, query)]
+        if page.next is None:
+            break
+        cursor = page.next
+    return found
+
+
+async def model_versions(context: AppContext, model: Model) -> list[Version]:
+    """The newest page of versions (a hundred): a page shows no more than that."""
+    return (await context.store.catalog.list_versions(model, None)).results
+
+
+def model_readme(model: Model) -> str | None:
+    """The README as safe HTML, or None. ``Model.readme`` arrives with the catalogue."""
+    return readme_html(getattr(model, "readme", None))
+
+
+RESERVED_OWNERS = ("v1", "internal", "docs", "static", "p", "openapi.json", "metrics", "health")
+"""First path segments of the API's own routes, which no model page may shadow: an unknown
+path under them stays the API's problem+json 404, and a route added after the UI's (as tests
+add one) is still reached."""
+
+
+class ModelOwner(Convertor[str]):
+    """``{owner:model_owner}``: one path segment that is not a reserved one."""
+
+    regex = "(?!(?:" + "|".join(re.escape(o) for o in RESERVED_OWNERS) + ")(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("model_owner", ModelOwner())
+
+
+async def load_model(owner: str, name: str, context: ContextDep) -> Model:
+    """The model a page shows, as ``GET /v1/models/{owner}/{name}`` finds it: where models
+    become private, another account's must answer 404 here too."""
+    return await context.store.catalog.get_model(owner, name)
+
+
+ModelDep = Annotated[Model, Depends(load_model)]
+
+
+def model_form(model: Model) -> tuple[Form, str | None]:
+    """The latest version's form, or why there is none to show."""
+    if model.latest_version is None:
+        return Form(), "This model has no versions yet: push one with `mimeo push`."
+    try:
+        return input_form(model.latest_version.openapi_schema), None
+    except UnsupportedInput as error:
+        return Form(), f"This version's inputs cannot be shown as a form ({error}): use the API."
