@@ -1,4 +1,9 @@
-"""Typer commands. Each reads its settings here and runs one coroutine."""
+"""Typer commands. Each reads its settings here and runs one coroutine.
+
+The commands that start a node (``serve``, ``worker``, ``predict``) import what they run inside
+themselves: importing the API, the worker and their dependencies takes a second or two, which
+``mimeo push``, ``mimeo run`` and the other client commands should not pay on every call.
+"""
 
 from __future__ import annotations
 
@@ -16,28 +21,15 @@ from rich.console import Console
 
 from mimeo.cli.billing import show_balance, show_usage
 from mimeo.cli.collections import collections_app
-from mimeo.cli.event_loop import run_service
 from mimeo.cli.fleet import show_workers
-from mimeo.cli.hardware import show_inventory
 from mimeo.cli.inputs import parse_inputs
-from mimeo.cli.listen import CannotListen
-from mimeo.cli.local_predict import predict_locally
 from mimeo.cli.outputs import show_output
 from mimeo.cli.push import PushFailed, push_model
-from mimeo.cli.serve import examples_dir
-from mimeo.cli.serve import serve as serve_platform
-from mimeo.cli.system_packages import ensure_system_packages
-from mimeo.cli.tls import TlsError
-from mimeo.cli.worker_node import build_director
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
-from mimeo.core.ids import new_worker_id
 from mimeo.core.output_schema import as_read
 from mimeo.runtime.environment import EnvironmentBuilder
-from mimeo.runtime.instance import SetupFailed
 from mimeo.settings import Settings
-from mimeo.worker.api_client import WorkerAPI
-from mimeo.worker.hardware import detect_inventory
 
 app = typer.Typer(
     help="Run open-source models behind a Replicate-compatible API.",
@@ -145,6 +137,11 @@ def serve(
     ] = False,
 ) -> None:
     """Start the platform: API, a local worker and the bundled example models."""
+    from mimeo.cli.event_loop import run_service
+    from mimeo.cli.listen import CannotListen
+    from mimeo.cli.serve import serve as serve_platform
+    from mimeo.cli.tls import TlsError
+
     _configure_logging()
     given: dict[str, Any] = {
         "data_dir": data_dir,
@@ -174,6 +171,11 @@ def worker_command(
     ] = None,
 ) -> None:
     """Join a mimeo server as a worker: claim predictions and run them here."""
+    from mimeo.cli.event_loop import run_service
+    from mimeo.cli.worker_node import build_director
+    from mimeo.core.ids import new_worker_id
+    from mimeo.worker.api_client import WorkerAPI
+
     _configure_logging()
     settings = Settings() if max_instances is None else Settings(max_instances=max_instances)
     worker_token = _require_token(token)
@@ -293,6 +295,9 @@ def usage(
 @app.command()
 def hardware() -> None:
     """Show this node's CPUs, memory and GPUs, and the hardware SKUs it can serve."""
+    from mimeo.cli.hardware import show_inventory
+    from mimeo.worker.hardware import detect_inventory
+
     _configure_logging()
     inventory = asyncio.run(detect_inventory(Settings().nvidia_smi))
     show_inventory(out, inventory)
@@ -336,6 +341,9 @@ def system_packages(
     ] = False,
 ) -> None:
     """Install the Debian packages the bundled models and mimeo need (as root or with sudo)."""
+    from mimeo.cli.serve import examples_dir
+    from mimeo.cli.system_packages import ensure_system_packages
+
     left_out = ensure_system_packages(examples_dir(), console, may_install=install, dev=dev)
     for line in left_out:
         console.print(line, style="yellow", markup=False, soft_wrap=True)
@@ -349,6 +357,9 @@ def predict(
     inputs: InputOption = None,
 ) -> None:
     """Run a model directory once, locally, without a server (like `cog predict`)."""
+    from mimeo.cli.local_predict import predict_locally
+    from mimeo.runtime.instance import SetupFailed
+
     builder = EnvironmentBuilder(Settings().resolved_env_dir)
     try:
         result = asyncio.run(predict_locally(directory.resolve(), inputs or [], builder, console))
