@@ -38,6 +38,8 @@ async def test_a_replayed_charge_of_one_prediction_is_written_once(
 
     assert (first, again) == (True, False)
     assert await store.ledger.balance(account.id) == 5_000_000 - 123
+    assert await store.ledger.charge_for("p1") == 123
+    assert await store.ledger.charges_for(["p1", "p2"]) == {"p1": 123}
 
 
 async def test_two_heartbeats_at_once_charge_an_instances_time_once(

@@ -206,6 +206,10 @@ def test_the_history_holds_them_and_filters_by_status(
     expect(page.locator("#status")).to_have_text("canceled")
     expect(page.get_by_role("heading", name=re.compile("^Prediction"))).to_be_visible()
 
+    page.goto(f"{mimeo_server.url}/account")
+    expect(page.get_by_role("img", name=re.compile("^Spent by model"))).to_be_visible()
+    screenshot(page, "account.png")
+
 
 def test_a_failed_prediction_shows_its_error_and_logs(
     signed_in: Page, mimeo_server: MimeoServer

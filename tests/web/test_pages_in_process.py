@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -13,15 +14,16 @@ import pytest
 
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
-from mimeo.api.services.predictions import PredictionCreation
+from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.platform import platform
-from mimeo.core.errors import MimeoError
+from mimeo.core.protocol import Finished, Offer, Outcome
 from mimeo.core.records import Version
 from mimeo.settings import Settings
 from mimeo.web.forms import SECRET_MASK
 from mimeo.webhooks import AccountSecrets
 
 ALICE_TOKEN = "r8_alice-token"
+WORKER_TOKEN = "worker-token"
 VERSION_ID = "7" * 64
 SCHEMA = {
     "openapi": "3.0.2",
@@ -50,7 +52,7 @@ class App:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings(data_dir=tmp_path, worker_token="worker-token")
+    settings = Settings(data_dir=tmp_path, worker_token=WORKER_TOKEN)
     async with platform(settings, "http://mimeo.test") as context:
         alice = await context.store.accounts.ensure("alice", ALICE_TOKEN)
         model = await context.store.catalog.create_model(
@@ -192,20 +194,14 @@ async def test_the_ui_is_not_in_the_apis_openapi_document(app: App) -> None:
     assert all(path.startswith("/v1/") for path in paths), sorted(paths)
 
 
-class BalanceSpent(MimeoError):
-    """What billing raises when the balance is spent (its own class arrives with it)."""
-
-    status = 402
-    title = "Payment required"
-
-
-async def test_a_spent_balance_says_so_on_the_page_and_to_the_script(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def spent(*_args: object, **_kwargs: object) -> None:
-        raise BalanceSpent("Your balance is 0")
-
-    monkeypatch.setattr(PredictionCreation, "create", spent)
+async def test_a_spent_balance_says_so_on_the_page_and_to_the_script(app: App) -> None:
+    async with app.browser() as operator:
+        drained = await operator.post(
+            "/v1/admin/accounts/alice/credit",
+            json={"amount": "-5.00"},
+            headers={"Authorization": f"Bearer {WORKER_TOKEN}"},
+        )
+    assert drained.json()["balance"] == "0.000000"
     async with app.browser() as browser:
         csrf = await signed_in(browser)
         page = await browser.post("/alice/echo/run", data={"csrf_token": csrf, "text": "hi"})
@@ -217,7 +213,8 @@ async def test_a_spent_balance_says_so_on_the_page_and_to_the_script(
 
     assert page.status_code == 402
     assert "Your balance is spent" in page.text
-    assert (script.status_code, script.json()["detail"]) == (402, "Your balance is 0")
+    assert script.status_code == 402
+    assert "is spent" in script.json()["detail"]
 
 
 async def test_a_secret_input_is_masked_on_its_prediction_page(app: App) -> None:
@@ -277,3 +274,82 @@ async def test_the_history_pages_by_twenty_five_and_keeps_its_filters(app: App) 
     assert "status=starting" in older.group(1)
     assert second.text.count("<tr data-id=") == 1
     assert "No predictions match these filters" in none.text
+
+
+async def test_the_model_page_shows_the_readme_the_catalogue_keeps(app: App) -> None:
+    model = await app.context.store.catalog.get_model("alice", "echo")
+    await app.context.store.catalog.set_readme(model, "# Echo\n\nSays **it** back.")
+    async with app.browser() as browser:
+        await signed_in(browser)
+        page = await browser.get("/alice/echo")
+
+    assert "<strong>it</strong>" in page.text
+    assert "no README yet" not in page.text
+
+
+async def test_explore_searches_public_models_and_the_callers_own(app: App) -> None:
+    store = app.context.store
+    bob = await store.accounts.ensure("bob", "r8_bob-token")
+    await store.catalog.create_model(bob.id, "bob", "hidden-echo", visibility="private")
+    await store.catalog.create_model(bob.id, "bob", "loud-echo", description="Shouts it")
+    alice = await store.accounts.by_username("alice")
+    assert alice is not None
+    mine = await store.catalog.create_model(alice.id, "alice", "mine", visibility="private")
+    await store.catalog.set_readme(mine, "Repeats like a parrot.")
+    async with app.browser() as browser:
+        await signed_in(browser)
+        echo = (await browser.get("/?q=echo")).text
+        parrot = (await browser.get("/?q=parrot")).text
+        listing = (await browser.get("/")).text
+
+    assert 'href="/alice/echo"' in echo
+    assert 'href="/bob/loud-echo"' in echo
+    assert 'href="/bob/hidden-echo"' not in echo
+    assert 'href="/alice/mine"' in parrot
+    assert 'href="/alice/echo"' not in parrot
+    assert 'href="/alice/mine"' in listing
+
+
+async def run_to_the_end(app: App, browser: httpx.AsyncClient, csrf: str, model: str) -> str:
+    """Created through the form, claimed and finished by the embedded worker's channel, with a
+    ``predict_time`` of 1.234567 s (123 micro-dollars on CPU)."""
+    made = await browser.post(
+        f"/{model}/run",
+        data={"csrf_token": csrf, "text": "hi"},
+        headers={"Accept": "application/json"},
+    )
+    assert made.status_code == 201, made.text
+    worker = InProcessWorkerChannel(app.context, "w1")
+    job = await worker.claim(0, Offer(startable_hardware=["cpu"]))
+    assert job is not None
+    outcome = Outcome(status="succeeded", output="hi", metrics={"predict_time": 1.234567})
+    await worker.report(job.prediction_id, Finished(worker_id="w1", outcome=outcome))
+    return job.prediction_id
+
+
+async def test_a_prediction_shows_its_charge_and_the_account_page_its_usage(app: App) -> None:
+    store = app.context.store
+    alice = await store.accounts.by_username("alice")
+    assert alice is not None
+    secret = await store.catalog.create_model(alice.id, "alice", "secret", visibility="private")
+    await store.catalog.add_version(
+        secret, "9" * 64, cog_version="0.16.9", openapi_schema=SCHEMA, build={}, archive_key="s"
+    )
+    async with app.browser() as browser:
+        csrf = await signed_in(browser)
+        charged = await run_to_the_end(app, browser, csrf, "alice/echo")
+        private = await run_to_the_end(app, browser, csrf, "alice/secret")
+        charged_page = (await browser.get(f"/predictions/{charged}")).text
+        private_page = (await browser.get(f"/predictions/{private}")).text
+        history = (await browser.get("/predictions")).text
+        account = (await browser.get("/account")).text
+
+    today = datetime.now(UTC).date().isoformat()
+    assert '<dd id="cost">$0.000123</dd>' in charged_page
+    assert '<dd id="cost">Billed as instance time</dd>' in private_page
+    assert "<td>$0.000123</td>" in history
+    assert '<dd id="balance">$4.999877</dd>' in account
+    assert '<dd id="spent">$0.000123</dd>' in account
+    assert re.search(r'<svg class="chart" role="img"[^>]*>\s*<title', account)
+    assert f"<tr><td>{today}</td><td>1</td><td>1.234567</td><td>$0.000123</td></tr>" in account
+    assert "<tr><td>alice/echo</td><td>1</td><td>1.234567</td><td>$0.000123</td></tr>" in account

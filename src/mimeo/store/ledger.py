@@ -168,6 +168,22 @@ class LedgerRepository:
             rows = (await conn.execute(query)).all()
         return [UsageLine(str(r[0]), int(r[1] or 0), int(r[2] or 0), int(r[3])) for r in rows]
 
+    async def charge_for(self, prediction_id: str) -> int | None:
+        """What ``prediction_id`` was charged, in micro-dollars; None when it was not (yet)."""
+        return (await self.charges_for([prediction_id])).get(prediction_id)
+
+    async def charges_for(self, prediction_ids: list[str]) -> dict[str, int]:
+        """The charges of those of ``prediction_ids`` that have one, in one query (a page of
+        the history asks for all its rows at once)."""
+        if not prediction_ids:
+            return {}
+        query = select(ledger.c.prediction_id, ledger.c.amount_micros).where(
+            ledger.c.prediction_id.in_(prediction_ids)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {str(row.prediction_id): -int(row.amount_micros) for row in rows}
+
     async def add_credit(self, username: str, micros: int, note: str | None = None) -> int:
         """Credit ``username`` (a negative amount takes credit back); the account's id."""
         async with self._engine.begin() as conn:

@@ -1,35 +1,18 @@
-"""The account page: who is signed in and the webhook signing secret; the billing and token
-sections render from ``account_sections``, which their branches fill."""
+"""The account page: who is signed in and the webhook signing secret; the balance, usage and
+(with the accounts branch) token sections render from ``account_sections``."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from mimeo.api.context import AppContext
 from mimeo.api.http.deps import ContextDep
+from mimeo.api.web.account_sections import account_sections
 from mimeo.api.web.pages import mark_web, page
-from mimeo.api.web.sessions import Visitor, VisitorDep
+from mimeo.api.web.sessions import VisitorDep
 from mimeo.webhooks import AccountSecrets
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
-
-
-@dataclass(frozen=True)
-class AccountSection:
-    """One more part of the account page: a template partial and the values it reads."""
-
-    template: str
-    values: dict[str, object]
-
-
-async def account_sections(context: AppContext, visitor: Visitor) -> list[AccountSection]:
-    """The seam for the API tokens (create, shown once, revoke) and the balance and usage
-    chart: each adds its partial here. None exists yet, so the page shows none."""
-    del context, visitor
-    return []
 
 
 @router.get("/account")

@@ -1,5 +1,5 @@
-"""What the explore and model pages read from the catalogue: one function each, so the
-catalogue's search, visibility rules and READMEs replace these in one place."""
+"""What the explore and model pages read from the catalogue: one function each, so its
+search, visibility rules and READMEs are reached from one place."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from mimeo.api.http.links import Links
 from mimeo.api.http.serializers import model_json
 from mimeo.core.pagination import Page
 from mimeo.core.records import Account, Model, Version
+from mimeo.core.search_terms import search_terms
 from mimeo.web.forms import Form, UnsupportedInput, input_form
 from mimeo.web.readme import readme_html
 
 EXPLORE_LIMIT = 1000
-"""Models scanned by a search; the catalogue's own search will page through the database."""
+"""Models the plain listing shows, newest first: beyond that, explore is for searching."""
+SEARCH_LIMIT = 100
+"""Matches a search shows, best first (as ``GET /v1/search`` ranks them)."""
 
 
 @dataclass(frozen=True)
@@ -34,24 +37,26 @@ def card(model: Model, links: Links) -> ModelCard:
     return ModelCard(model, cover if isinstance(cover, str) else None)
 
 
-def matches(model: Model, query: str) -> bool:
-    words = query.lower().split()
-    text = f"{model.full_name} {model.description or ''}".lower()
-    return all(word in text for word in words)
-
-
-async def visible_models(context: AppContext, _account: Account, query: str) -> list[Model]:
-    """The models the account may see (today: all, as ``GET /v1/models`` lists them), newest
-    first, narrowed to those whose name or description holds every word of ``query``."""
+async def listed_models(context: AppContext) -> list[Model]:
+    """The plain listing, as ``GET /v1/models`` pages through it."""
     found: list[Model] = []
     cursor = None
     while len(found) < EXPLORE_LIMIT:
         page: Page[Model] = await context.store.catalog.list_models(cursor)
-        found += [model for model in page.results if matches(model, query)]
+        found += page.results
         if page.next is None:
             break
         cursor = page.next
-    return found
+    return found[:EXPLORE_LIMIT]
+
+
+async def visible_models(context: AppContext, account: Account, query: str) -> list[Model]:
+    """The plain listing without a query; with one, the catalogue's search over the public
+    models and the account's own (owner, name, description and README), best match first."""
+    if not query.strip():
+        return await listed_models(context)
+    found = await context.store.search.ranked_models(search_terms(query), account.id, SEARCH_LIMIT)
+    return [scored.model for scored in found]
 
 
 async def model_versions(context: AppContext, model: Model) -> list[Version]:
@@ -59,9 +64,10 @@ async def model_versions(context: AppContext, model: Model) -> list[Version]:
     return (await context.store.catalog.list_versions(model, None)).results
 
 
-def model_readme(model: Model) -> str | None:
-    """The README as safe HTML, or None. ``Model.readme`` arrives with the catalogue."""
-    return readme_html(getattr(model, "readme", None))
+async def model_readme(context: AppContext, model: Model) -> str | None:
+    """The README as safe HTML, or None: the catalogue keeps it out of ``Model`` (one column
+    read only by the page that shows it)."""
+    return readme_html(await context.store.catalog.readme(model))
 
 
 RESERVED_OWNERS = ("v1", "internal", "docs", "static", "p", "openapi.json", "metrics", "health")

@@ -37,7 +37,7 @@ async def explore(
 
 @router.get("/{owner:model_owner}/{name}")
 async def model_page(
-    request: Request, model: ModelDep, visitor: VisitorDep, links: LinksDep
+    request: Request, context: ContextDep, model: ModelDep, visitor: VisitorDep, links: LinksDep
 ) -> HTMLResponse:
     form, form_problem = model_form(model)
     schema = model.latest_version.openapi_schema if model.latest_version else {}
@@ -51,7 +51,7 @@ async def model_page(
         form_problem=form_problem,
         Widget=Widget,
         iterator=is_iterator_output(schema),
-        readme=model_readme(model),
+        readme=await model_readme(context, model),
     )
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from mimeo.api.http.deps import ContextDep, page_cursor
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import prediction_json
-from mimeo.api.web.costs import prediction_cost
+from mimeo.api.web.costs import listed_cost, prediction_cost
 from mimeo.api.web.pages import mark_web, page, wants_page
 from mimeo.api.web.sessions import CheckedVisitorDep, VisitorDep
 from mimeo.core.errors import NotFound
@@ -44,6 +44,7 @@ async def history(
         model=model.strip() or None,
     )
     filters = {"status": status_filter or "", "model": model.strip()}
+    charges = await context.store.ledger.charges_for([p.id for p in listed.results])
 
     def link(to: Cursor | None) -> str | None:
         if to is None:
@@ -55,7 +56,7 @@ async def history(
         request,
         "predictions.html",
         visitor,
-        predictions=listed.results,
+        predictions=[(p, listed_cost(p, charges)) for p in listed.results],
         statuses=list(PredictionStatus),
         filters=filters,
         next=link(listed.next),
@@ -87,7 +88,7 @@ async def prediction_page(
         prediction=prediction,
         data=data,
         iterator=is_iterator_output(schema),
-        cost=prediction_cost(prediction),
+        cost=await prediction_cost(context, prediction),
     )
 
 
