@@ -30,6 +30,7 @@ from mimeo.api.routes import (
     predictions,
     push,
     streams,
+    tokens,
     webhooks,
 )
 from mimeo.api.services.recovery import sweep_forever
@@ -94,6 +95,7 @@ def create_app(context: AppContext) -> FastAPI:
         streams,
         files,
         account,
+        tokens,
         admin,
         internal,
         webhooks,

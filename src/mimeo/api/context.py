@@ -20,12 +20,19 @@ TOKEN_CACHE_SECONDS = 10.0
 
 
 class TokenCache:
-    """Recently seen tokens, so the hot path skips a database read; a revoked token stops
-    working within ``TOKEN_CACHE_SECONDS``."""
+    """Recently seen tokens, so the hot path skips a database read.
+
+    Anything that changes what a token opens (a revoked token, a disabled account, a new
+    membership) makes every node ``forget_all`` once it has committed: this node at once, the
+    others when PostgreSQL's ``NOTIFY`` reaches them. A read that began before a forget is not
+    cached (``generation``), so a stale account cannot slip back in; ``TOKEN_CACHE_SECONDS``
+    is only a backstop.
+    """
 
     def __init__(self, seconds: float = TOKEN_CACHE_SECONDS) -> None:
         self.seconds = seconds
         self._entries: dict[str, tuple[Account, float]] = {}
+        self.generation = 0
 
     def get(self, token: str) -> Account | None:
         entry = self._entries.get(token)
@@ -34,10 +41,17 @@ class TokenCache:
             return None
         return entry[0]
 
-    def put(self, token: str, account: Account) -> None:
+    def put(self, token: str, account: Account, generation: int) -> None:
+        """``generation``: the one the caller saw before it read ``account``."""
+        if generation != self.generation:
+            return
         if len(self._entries) > 10_000:
             self._entries.clear()
         self._entries[token] = (account, time.monotonic() + self.seconds)
+
+    def forget_all(self) -> None:
+        self._entries.clear()
+        self.generation += 1
 
 
 @dataclass
@@ -54,6 +68,17 @@ class AppContext:
     """Sends the webhook outbox from this API process; None where nothing should be sent."""
     cross_node: CrossNodeListener | None = None
     """Hears the changes made through other API nodes (PostgreSQL only)."""
+
+    def __post_init__(self) -> None:
+        self.store.credentials.listen(self.tokens.forget_all)
+
+    @property
+    def token_cache(self) -> TokenCache | None:
+        """None while another node's revocation could go unheard: the cross-node listener
+        (PostgreSQL) is not connected."""
+        if self.cross_node is not None and not self.cross_node.listening.is_set():
+            return None
+        return self.tokens
 
     @property
     def url_policy(self) -> UrlPolicy:

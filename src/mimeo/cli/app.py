@@ -14,6 +14,15 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.accounts import accounts_app, tokens_app
+from mimeo.cli.client import (
+    ClientServerOption,
+    TokenOption,
+    api_client,
+    failure,
+    request_json,
+    require_token,
+)
 from mimeo.cli.event_loop import run_service
 from mimeo.cli.fleet import show_workers
 from mimeo.cli.hardware import show_inventory
@@ -42,27 +51,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(accounts_app)
+app.add_typer(tokens_app)
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
 ServerOption = Annotated[
     str, typer.Option("--server", envvar="MIMEO_SERVER", help="The mimeo server to talk to.")
-]
-ClientServerOption = Annotated[
-    str,
-    typer.Option(
-        "--server",
-        envvar=["MIMEO_SERVER", "REPLICATE_BASE_URL"],
-        help="The mimeo server to talk to (MIMEO_SERVER, then REPLICATE_BASE_URL).",
-    ),
-]
-"""What a user's client commands take: the ready message tells them to export
-REPLICATE_BASE_URL for the official clients, and the same export serves ``mimeo run``."""
-TokenOption = Annotated[
-    str | None,
-    typer.Option(
-        "--token", envvar=["MIMEO_API_TOKEN", "REPLICATE_API_TOKEN"], help="Your API token."
-    ),
 ]
 WorkerTokenOption = Annotated[
     str | None,
@@ -92,26 +87,7 @@ def _configure_logging() -> None:
 
 
 def _require_token(token: str | None) -> str:
-    if not token:
-        console.print("[red]No API token: pass --token or set MIMEO_API_TOKEN[/]")
-        raise typer.Exit(2)
-    return token
-
-
-def _client(server: str, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=120.0
-    )
-
-
-def _failure(error: Exception, server: str) -> str:
-    """A connection failure names the server tried and where that address came from."""
-    if isinstance(error, httpx.TransportError):
-        return (
-            f"Could not reach a mimeo server at {server} ({type(error).__name__}: {error}); "
-            "pass --server or set MIMEO_SERVER (or REPLICATE_BASE_URL)."
-        )
-    return str(error)
+    return require_token(token, console)
 
 
 @app.command()
@@ -202,11 +178,8 @@ def workers(
     worker_token = _require_token(token)
 
     async def fetch() -> dict[str, Any]:
-        async with _client(server, worker_token) as client:
-            response = await client.get("/v1/admin/workers")
-            answer: dict[str, Any] = response.json()
-            if response.status_code >= 400:
-                raise MimeoError(answer.get("detail", response.text))
+        async with api_client(server, worker_token) as client:
+            answer: dict[str, Any] = await request_json(client, "GET", "/v1/admin/workers")
             return answer
 
     try:
@@ -231,20 +204,29 @@ def push(
     model: Annotated[str, typer.Option("--model", help="owner/name to push to.")],
     server: ClientServerOption = "http://127.0.0.1:8000",
     token: TokenOption = None,
+    private: Annotated[
+        bool,
+        typer.Option(
+            "--private", help="Make the model private: seen and run only by its owner's members."
+        ),
+    ] = False,
 ) -> None:
-    """Build a model directory's environment and push it as a new version."""
+    """Build a model directory's environment and push it as a new version (a new model is
+    public unless --private)."""
     ref = ModelRef.parse(model)
     api_token = _require_token(token)
     builder = EnvironmentBuilder(Settings().resolved_env_dir)
 
     async def run() -> dict[str, Any]:
-        async with _client(server, api_token) as client:
-            return await push_model(directory.resolve(), ref, client, builder, console)
+        async with api_client(server, api_token) as client:
+            return await push_model(
+                directory.resolve(), ref, client, builder, console, private=private
+            )
 
     try:
         version = asyncio.run(run())
     except (PushFailed, MimeoError, httpx.HTTPError) as error:
-        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     out.print(f"{ref.full_name}:{version['id']}")
 
@@ -299,7 +281,7 @@ def run(
     api_token = _require_token(token)
 
     async def call() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with _client(server, api_token) as client:
+        async with api_client(server, api_token) as client:
             if ref.version:
                 schema = (
                     await client.get(f"/v1/models/{ref.owner}/{ref.name}/versions/{ref.version}")
@@ -327,7 +309,7 @@ def run(
     try:
         prediction, schema = asyncio.run(call())
     except (MimeoError, httpx.HTTPError) as error:
-        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     if prediction.get("logs"):
         console.print(prediction["logs"].rstrip("\n"), style="dim", markup=False)

@@ -1,7 +1,9 @@
 """``/v1/deployments``: named, configured releases of a model version, and running them.
 
-A deployment belongs to the account that made it (its owner is that account's username); its
-predictions run the current release's version on the release's hardware.
+A deployment's owner is the account that made it, or an organization it belongs to (``owner``
+in the body, a mimeo extension); the owner's members see and change it, and nobody else (404).
+Only a model's owner deploys it. Its predictions run the current release's version on the
+release's hardware, and belong to whoever creates them.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import deployment_json, page_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest
 from mimeo.api.services.releases import name_errors, new_release_version, next_release_version
+from mimeo.core.accounts import may_change
 from mimeo.core.deployments import check_configuration
-from mimeo.core.errors import NotFound
+from mimeo.core.errors import FieldError, NotFound
+from mimeo.core.records import Account, Deployment
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
 
 
 class CreateDeployment(BaseModel):
     name: str
+    owner: str | None = None
+    """The caller (the default) or an organization it belongs to."""
     model: str
     version: str
     hardware: str
@@ -45,8 +51,8 @@ class UpdateDeployment(BaseModel):
 async def list_deployments(
     context: ContextDep, account: AccountDep, cursor: CursorDep, links: LinksDep
 ) -> dict[str, Any]:
-    page = await context.store.deployments.list_for_account(account.id, cursor)
-    items = [deployment_json(d, account) for d in page.results]
+    page = await context.store.deployments.list_for_owners(account.namespaces, cursor)
+    items = [deployment_json(d, await _creator(context, d, account)) for d in page.results]
     return page_json(page, links.deployments(), items)
 
 
@@ -54,16 +60,20 @@ async def list_deployments(
 async def create_deployment(
     body: CreateDeployment, context: ContextDep, account: AccountDep
 ) -> dict[str, Any]:
+    owner = body.owner or account.username
     errors = name_errors(body.name) + check_configuration(
         body.hardware,
         body.min_instances,
         body.max_instances,
         context.settings.deployment_instance_ceiling,
     )
-    model, version = await new_release_version(context, body.model, body.version, errors)
+    if not may_change(owner, account):
+        message = f"{owner} is neither you nor an organization you belong to"
+        errors = [FieldError("owner", message), *errors]
+    model, version = await new_release_version(context, account, body.model, body.version, errors)
     deployment = await context.store.deployments.create(
         account.id,
-        account.username,
+        owner,
         body.name,
         model=model.full_name,
         version=version,
@@ -75,8 +85,10 @@ async def create_deployment(
 
 
 @router.get("/{owner}/{name}")
-async def get_deployment(deployment: DeploymentDep, account: AccountDep) -> dict[str, Any]:
-    return deployment_json(deployment, account)
+async def get_deployment(
+    deployment: DeploymentDep, context: ContextDep, account: AccountDep
+) -> dict[str, Any]:
+    return deployment_json(deployment, await _creator(context, deployment, account))
 
 
 @router.patch("/{owner}/{name}")
@@ -88,7 +100,7 @@ async def update_deployment(
     min_instances = deployment.min_instances if body.min_instances is None else body.min_instances
     max_instances = deployment.max_instances if body.max_instances is None else body.max_instances
     version = await next_release_version(
-        context, deployment, body.version, hardware, min_instances, max_instances
+        context, account, deployment, body.version, hardware, min_instances, max_instances
     )
     updated = await context.store.deployments.update(
         deployment,
@@ -97,15 +109,20 @@ async def update_deployment(
         min_instances=min_instances,
         max_instances=max_instances,
     )
-    return deployment_json(updated, account)
+    return deployment_json(updated, await _creator(context, updated, account))
 
 
 @router.delete("/{owner}/{name}", status_code=204)
-async def delete_deployment(
-    deployment: DeploymentDep, context: ContextDep, account: AccountDep
-) -> Response:
-    await context.store.deployments.delete(deployment.owner, deployment.name, account.id)
+async def delete_deployment(deployment: DeploymentDep, context: ContextDep) -> Response:
+    await context.store.deployments.delete(deployment.owner, deployment.name)
     return Response(status_code=204)
+
+
+async def _creator(context: ContextDep, deployment: Deployment, caller: Account) -> Account:
+    """Who made the deployment: the caller, mostly; another member of its organization else."""
+    if deployment.account_id == caller.id:
+        return caller
+    return await context.store.accounts.by_id(deployment.account_id) or caller
 
 
 @router.post("/{owner}/{name}/predictions", status_code=201)

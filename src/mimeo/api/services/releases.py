@@ -4,10 +4,11 @@ and configuration, all reported together as one 422 with an entry per bad field.
 from __future__ import annotations
 
 from mimeo.api.context import AppContext
+from mimeo.core.accounts import may_change, may_see
 from mimeo.core.deployments import check_configuration
 from mimeo.core.errors import FieldError, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.identifiers import ModelRef, check_name
-from mimeo.core.records import Deployment, Model, Version
+from mimeo.core.records import Account, Deployment, Model, Version
 
 
 def name_errors(name: str) -> list[FieldError]:
@@ -19,7 +20,9 @@ def name_errors(name: str) -> list[FieldError]:
     return []
 
 
-async def find_model(context: AppContext, reference: str) -> Model | FieldError:
+async def find_model(context: AppContext, account: Account, reference: str) -> Model | FieldError:
+    """Only the model's owner deploys it: a model ``account`` may not see is not found, one it
+    may see but not change is refused."""
     try:
         ref = ModelRef.parse(reference)
     except InvalidRequest as error:
@@ -27,8 +30,14 @@ async def find_model(context: AppContext, reference: str) -> Model | FieldError:
     if ref.version is not None:
         return FieldError("model", "give the model as 'owner/name' and its version in 'version'")
     model = await context.store.catalog.find_model(ref.owner, ref.name)
-    if model is None:
+    if model is None or not may_see(model, account):
         return FieldError("model", f"model {ref.full_name} not found")
+    if not may_change(model.owner, account):
+        return FieldError(
+            "model",
+            f"model {ref.full_name} is not yours to deploy: only {model.owner} "
+            "(and its members, if an organization) may",
+        )
     return model
 
 
@@ -42,13 +51,14 @@ async def find_version(context: AppContext, model: Model, version_id: str) -> Ve
 
 async def new_release_version(
     context: AppContext,
+    account: Account,
     model_name: str,
     version_id: str,
     errors: list[FieldError],
 ) -> tuple[Model, Version]:
     """The model and version a release will run; raises ``InvalidInput`` with ``errors`` and
     any problem with the model or version."""
-    found = await find_model(context, model_name)
+    found = await find_model(context, account, model_name)
     version: Version | FieldError | None = None
     if isinstance(found, FieldError):
         errors = [*errors, found]
@@ -63,6 +73,7 @@ async def new_release_version(
 
 async def next_release_version(
     context: AppContext,
+    account: Account,
     deployment: Deployment,
     version_id: str | None,
     hardware: str,
@@ -74,5 +85,5 @@ async def next_release_version(
     ceiling = context.settings.deployment_instance_ceiling
     errors = check_configuration(hardware, min_instances, max_instances, ceiling)
     chosen = deployment.version if version_id is None else version_id
-    _model, version = await new_release_version(context, deployment.model, chosen, errors)
+    _model, version = await new_release_version(context, account, deployment.model, chosen, errors)
     return version

@@ -138,7 +138,7 @@ def text_only(report: Report) -> Report:
 
 
 async def version_archive(context: AppContext, version_id: str) -> bytes:
-    _model, version = await context.store.catalog.find_version(version_id)
+    _model, version = await context.store.catalog.find_version(version_id, viewer=None)
     return await context.blobs.get(version.archive_key)
 
 
