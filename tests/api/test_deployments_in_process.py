@@ -50,16 +50,21 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         store = context.store
         alice = await store.accounts.ensure("alice", ALICE_TOKEN)
         await store.accounts.ensure("bob", BOB_TOKEN)
-        model = await store.catalog.create_model(alice.id, "alice", "echo")
-        version = await store.catalog.add_version(
-            model,
-            VERSION_ID,
-            cog_version="0.16.9",
-            openapi_schema={"openapi": "3.0.2"},
-            build={"concurrency": {"max": 2}},
-            archive_key="archives/echo.tar.gz",
-        )
+        version = await add_echo(context, alice)
         yield App(context, httpx.ASGITransport(create_app(context)), alice, version)
+
+
+async def add_echo(context: AppContext, owner: Account) -> Version:
+    """``owner``'s model ``echo`` with one version."""
+    model = await context.store.catalog.create_model(owner.id, owner.username, "echo")
+    return await context.store.catalog.add_version(
+        model,
+        VERSION_ID,
+        cog_version="0.16.9",
+        openapi_schema={"openapi": "3.0.2"},
+        build={"concurrency": {"max": 2}},
+        archive_key="archives/echo.tar.gz",
+    )
 
 
 async def deploy(app: App, name: str, min_instances: int) -> None:
@@ -179,9 +184,13 @@ async def test_another_accounts_deployments_are_not_listed(app: App) -> None:
 
 
 async def test_a_deployment_is_created_under_the_callers_username(app: App) -> None:
+    """Of bob's own model: only a model's owner deploys it."""
+    owner = await app.context.store.accounts.by_username("bob")
+    assert owner is not None
+    await add_echo(app.context, owner)
     body = {
         "name": "bobs-echo",
-        "model": "alice/echo",
+        "model": "bob/echo",
         "version": VERSION_ID,
         "hardware": "cpu",
         "min_instances": 0,

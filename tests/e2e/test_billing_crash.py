@@ -63,7 +63,7 @@ def test_predictions_completing_across_a_kill_9_are_each_charged_once(
         usage = json.loads(
             mimeo(second, "usage", "--group-by", "model", "--json", "--token", second.token)
         )
-        taken_back = mimeo(second, "credit", "add", "admin", "-0.50", "--token", OPERATOR_TOKEN)
+        taken_back = mimeo(second, "credit", "add", "admin", "-0.50", "--token", second.token)
         table = mimeo(second, "usage", "--token", second.token)
 
     assert {p.status for p in final.values()} == {"succeeded"}

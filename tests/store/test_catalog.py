@@ -130,7 +130,7 @@ async def test_a_bare_version_id_finds_its_model(
 ) -> None:
     added = await add_version(model, V1)
 
-    found_model, found_version = await store.catalog.find_version(V1)
+    found_model, found_version = await store.catalog.find_version(V1, viewer=None)
 
     assert (found_model.full_name, found_version) == ("alice/echo", added)
 

@@ -10,14 +10,16 @@ from mimeo.store.store import Store
 from tests.store.conftest import Enqueue, FakeClock
 
 
-async def test_a_readme_is_kept_apart_from_the_model_record(store: Store, model: Model) -> None:
+async def test_a_readme_is_kept_apart_from_the_model_record(
+    store: Store, account: Account, model: Model
+) -> None:
     assert await store.catalog.readme(model) is None
 
     await store.catalog.set_readme(model, "# echo\n\nSays it back.")
 
     assert await store.catalog.readme(model) == "# echo\n\nSays it back."
     assert (await store.catalog.get_model("alice", "echo")).id == model.id
-    assert [m.name for m in (await store.catalog.list_models(None)).results] == ["echo"]
+    assert [m.name for m in (await store.catalog.list_models(None, account)).results] == ["echo"]
 
 
 async def test_saving_a_collection_twice_keeps_one_and_updates_it(
@@ -45,8 +47,8 @@ async def test_a_collection_shows_private_models_to_their_owner_only(
     for member in (model, secret):
         await store.collections.add(collection, member)
 
-    seen_by_alice = await store.collections.models_in(collection, account.id)
-    seen_by_bob = await store.collections.models_in(collection, bob.id)
+    seen_by_alice = await store.collections.models_in(collection, account)
+    seen_by_bob = await store.collections.models_in(collection, bob)
 
     assert [m.name for m in seen_by_alice] == ["echo", "secret"]
     assert [m.name for m in seen_by_bob] == ["echo"]
@@ -102,8 +104,8 @@ async def test_search_finds_every_word_anywhere_and_ranks_names_first(
     )
     terms = search_terms("Echo, TEXT!")
 
-    for_bob = await store.search.ranked_models(terms, bob.id, 20)
-    for_alice = await store.search.models_page(terms, account.id, None)
+    for_bob = await store.search.ranked_models(terms, bob, 20)
+    for_alice = await store.search.models_page(terms, account, None)
     anonymous = await store.search.models_page(search_terms("hidden"), None, None)
 
     assert [(f.model.name, f.score) for f in for_bob] == [("repeat-text", 5.0), ("echo", 4.5)]

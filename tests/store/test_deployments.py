@@ -120,7 +120,7 @@ async def test_an_account_lists_only_its_deployments_newest_first(
     bob = await store.accounts.ensure("bob", "r8_bob-token")
     await deploy("bobs", owner="bob", account_id=bob.id)
 
-    page = await store.deployments.list_for_account(account.id, None)
+    page = await store.deployments.list_for_owners(["alice"], None)
 
     assert [d.name for d in page.results] == [second.name, first.name]
     assert (page.next, page.previous) == (None, None)
@@ -131,9 +131,9 @@ async def test_the_list_pages_with_cursors(store: Store, account: Account, deplo
     for name in names:
         await deploy(name)
 
-    first = await store.deployments.list_for_account(account.id, None, page_size=2)
-    second = await store.deployments.list_for_account(account.id, first.next, page_size=2)
-    back = await store.deployments.list_for_account(account.id, second.previous, page_size=2)
+    first = await store.deployments.list_for_owners(["alice"], None, page_size=2)
+    second = await store.deployments.list_for_owners(["alice"], first.next, page_size=2)
+    back = await store.deployments.list_for_owners(["alice"], second.previous, page_size=2)
 
     assert [d.name for d in first.results] == ["d4", "d3"]
     assert [d.name for d in second.results] == ["d2", "d1"]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from mimeo.store.database import alembic_config
+from mimeo.core.ids import token_digest
+from mimeo.store.database import alembic_config, create_engine
 from mimeo.store.store import Store
 from mimeo.store.tables import metadata
 
@@ -81,3 +84,64 @@ async def test_nodes_opening_a_new_database_together_all_come_up(new_database_ur
         async with store.engine.connect() as conn:
             assert await conn.run_sync(current_revision) == head
         await store.close()
+
+
+async def test_model_owners_that_were_free_text_become_organizations_of_their_creators(
+    new_database_url: str,
+) -> None:
+    """Before accounts had organizations, ``mimeo serve`` pushed ``examples/...`` as its first
+    account: after the upgrade, that account is a member of the organization ``examples``."""
+    engine = create_engine(new_database_url)
+    config = alembic_config(new_database_url)
+
+    def upgrade(connection: Connection, revision: str) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade, "0005")
+            now = datetime.now(UTC)
+            for username in ("admin", "alice"):
+                await conn.execute(
+                    text(
+                        "INSERT INTO accounts (username, name, type, created_at) "
+                        "VALUES (:u, :u, 'user', :now)"
+                    ),
+                    {"u": username, "now": now},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO api_tokens (digest, account_id, created_at) "
+                        "SELECT :d, id, :now FROM accounts WHERE username = :u"
+                    ),
+                    {"d": token_digest(f"r8_{username}"), "u": username, "now": now},
+                )
+            for owner, creator in (
+                ("examples", "admin"),
+                ("examples", "alice"),
+                ("alice", "admin"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO models (owner, name, account_id, visibility, hardware, "
+                        "run_count, created_at) SELECT :o, :n, id, 'public', 'cpu', 0, :now "
+                        "FROM accounts WHERE username = :c"
+                    ),
+                    {"o": owner, "n": f"by-{creator}", "c": creator, "now": now},
+                )
+            await conn.run_sync(upgrade, "head")
+    finally:
+        await engine.dispose()
+
+    store = await Store.open(new_database_url)
+    try:
+        examples = await store.accounts.entry("examples")
+        admin = await store.accounts.by_token("r8_admin")
+        tokens = await store.tokens.list(admin.id if admin else 0)
+    finally:
+        await store.close()
+    assert (examples.account.type, examples.members) == ("organization", ("admin", "alice"))
+    assert admin is not None
+    assert admin.namespaces == {"admin", "examples"}
+    assert [(t.name, t.id.startswith("tok_")) for t in tokens] == [("bootstrap", True)]

@@ -24,6 +24,7 @@ from mimeo.webhooks import AccountSecrets
 
 ALICE_TOKEN = "r8_alice-token"
 WORKER_TOKEN = "worker-token"
+ADMIN_TOKEN = "r8_root-token"
 VERSION_ID = "7" * 64
 SCHEMA = {
     "openapi": "3.0.2",
@@ -55,6 +56,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     settings = Settings(data_dir=tmp_path, worker_token=WORKER_TOKEN)
     async with platform(settings, "http://mimeo.test") as context:
         alice = await context.store.accounts.ensure("alice", ALICE_TOKEN)
+        await context.store.accounts.ensure("root", ADMIN_TOKEN, admin=True)
         model = await context.store.catalog.create_model(
             alice.id, "alice", "echo", description="Says it back"
         )
@@ -199,7 +201,7 @@ async def test_a_spent_balance_says_so_on_the_page_and_to_the_script(app: App) -
         drained = await operator.post(
             "/v1/admin/accounts/alice/credit",
             json={"amount": "-5.00"},
-            headers={"Authorization": f"Bearer {WORKER_TOKEN}"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         )
     assert drained.json()["balance"] == "0.000000"
     async with app.browser() as browser:

@@ -36,6 +36,7 @@ from mimeo.api.routes import (
     push,
     search,
     streams,
+    tokens,
     trainings,
     webhooks,
 )
@@ -116,6 +117,7 @@ def create_app(context: AppContext) -> FastAPI:
         files,
         account,
         billing,
+        tokens,
         admin,
         admin_collections,
         internal,

@@ -24,12 +24,19 @@ TOKEN_CACHE_SECONDS = 10.0
 
 
 class TokenCache:
-    """Recently seen tokens, so the hot path skips a database read; a revoked token stops
-    working within ``TOKEN_CACHE_SECONDS``."""
+    """Recently seen tokens, so the hot path skips a database read.
+
+    Anything that changes what a token opens (a revoked token, a disabled account, a new
+    membership) makes every node ``forget_all`` once it has committed: this node at once, the
+    others when PostgreSQL's ``NOTIFY`` reaches them. A read that began before a forget is not
+    cached (``generation``), so a stale account cannot slip back in; ``TOKEN_CACHE_SECONDS``
+    is only a backstop.
+    """
 
     def __init__(self, seconds: float = TOKEN_CACHE_SECONDS) -> None:
         self.seconds = seconds
         self._entries: dict[str, tuple[Account, float]] = {}
+        self.generation = 0
 
     def get(self, token: str) -> Account | None:
         entry = self._entries.get(token)
@@ -38,10 +45,17 @@ class TokenCache:
             return None
         return entry[0]
 
-    def put(self, token: str, account: Account) -> None:
+    def put(self, token: str, account: Account, generation: int) -> None:
+        """``generation``: the one the caller saw before it read ``account``."""
+        if generation != self.generation:
+            return
         if len(self._entries) > 10_000:
             self._entries.clear()
         self._entries[token] = (account, time.monotonic() + self.seconds)
+
+    def forget_all(self) -> None:
+        self._entries.clear()
+        self.generation += 1
 
 
 @dataclass
@@ -69,6 +83,15 @@ class AppContext:
         self.creation_limits = CreationLimiter(
             RateLimit(settings.rate_limit_predictions_per_second, settings.rate_limit_burst)
         )
+        self.store.credentials.listen(self.tokens.forget_all)
+
+    @property
+    def token_cache(self) -> TokenCache | None:
+        """None while another node's revocation could go unheard: the cross-node listener
+        (PostgreSQL) is not connected."""
+        if self.cross_node is not None and not self.cross_node.listening.is_set():
+            return None
+        return self.tokens
 
     @property
     def url_policy(self) -> UrlPolicy:

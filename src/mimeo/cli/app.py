@@ -19,7 +19,16 @@ import structlog
 import typer
 from rich.console import Console
 
+from mimeo.cli.accounts import accounts_app, tokens_app
 from mimeo.cli.billing import show_balance, show_usage
+from mimeo.cli.client import (
+    ClientServerOption,
+    TokenOption,
+    api_client,
+    failure,
+    request_json,
+    require_token,
+)
 from mimeo.cli.collections import collections_app
 from mimeo.cli.fleet import show_workers
 from mimeo.cli.inputs import parse_inputs
@@ -36,28 +45,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(accounts_app)
+app.add_typer(tokens_app)
 app.add_typer(collections_app, name="collections")
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
 
 ServerOption = Annotated[
     str, typer.Option("--server", envvar="MIMEO_SERVER", help="The mimeo server to talk to.")
-]
-ClientServerOption = Annotated[
-    str,
-    typer.Option(
-        "--server",
-        envvar=["MIMEO_SERVER", "REPLICATE_BASE_URL"],
-        help="The mimeo server to talk to (MIMEO_SERVER, then REPLICATE_BASE_URL).",
-    ),
-]
-"""What a user's client commands take: the ready message tells them to export
-REPLICATE_BASE_URL for the official clients, and the same export serves ``mimeo run``."""
-TokenOption = Annotated[
-    str | None,
-    typer.Option(
-        "--token", envvar=["MIMEO_API_TOKEN", "REPLICATE_API_TOKEN"], help="Your API token."
-    ),
 ]
 WorkerTokenOption = Annotated[
     str | None,
@@ -87,26 +82,7 @@ def _configure_logging() -> None:
 
 
 def _require_token(token: str | None) -> str:
-    if not token:
-        console.print("[red]No API token: pass --token or set MIMEO_API_TOKEN[/]")
-        raise typer.Exit(2)
-    return token
-
-
-def _client(server: str, token: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=120.0
-    )
-
-
-def _failure(error: Exception, server: str) -> str:
-    """A connection failure names the server tried and where that address came from."""
-    if isinstance(error, httpx.TransportError):
-        return (
-            f"Could not reach a mimeo server at {server} ({type(error).__name__}: {error}); "
-            "pass --server or set MIMEO_SERVER (or REPLICATE_BASE_URL)."
-        )
-    return str(error)
+    return require_token(token, console)
 
 
 @app.command()
@@ -207,11 +183,8 @@ def workers(
     worker_token = _require_token(token)
 
     async def fetch() -> dict[str, Any]:
-        async with _client(server, worker_token) as client:
-            response = await client.get("/v1/admin/workers")
-            answer: dict[str, Any] = response.json()
-            if response.status_code >= 400:
-                raise MimeoError(answer.get("detail", response.text))
+        async with api_client(server, worker_token) as client:
+            answer: dict[str, Any] = await request_json(client, "GET", "/v1/admin/workers")
             return answer
 
     try:
@@ -220,13 +193,6 @@ def workers(
         console.print(f"[red]{error}[/]")
         raise typer.Exit(1) from error
     show_workers(out, answer)
-
-
-def _answer(response: httpx.Response) -> dict[str, Any]:
-    answer: dict[str, Any] = response.json()
-    if response.status_code >= 400:
-        raise MimeoError(answer.get("detail", response.text))
-    return answer
 
 
 credit_app = typer.Typer(help="Manage accounts' credit (administrators).", no_args_is_help=True)
@@ -238,21 +204,25 @@ def credit_add(
     username: Annotated[str, typer.Argument(help="The account to credit.")],
     amount: Annotated[str, typer.Argument(help="Dollars, e.g. 10.00; negative takes back.")],
     note: Annotated[str | None, typer.Option(help="Why, kept in the ledger.")] = None,
-    server: ServerOption = "http://127.0.0.1:8000",
-    token: WorkerTokenOption = None,
+    server: ClientServerOption = "http://127.0.0.1:8000",
+    token: TokenOption = None,
 ) -> None:
-    """Add credit to an account (a negative amount takes credit back)."""
-    operator_token = _require_token(token)
+    """Add credit to an account (a negative amount takes credit back); an administrator's
+    token."""
+    admin_token = _require_token(token)
 
     async def post() -> dict[str, Any]:
-        async with _client(server, operator_token) as client:
+        async with api_client(server, admin_token) as client:
             body = {"amount": amount, "note": note}
-            return _answer(await client.post(f"/v1/admin/accounts/{username}/credit", json=body))
+            answer: dict[str, Any] = await request_json(
+                client, "POST", f"/v1/admin/accounts/{username}/credit", json=body
+            )
+            return answer
 
     try:
         billing = asyncio.run(post())
     except (MimeoError, httpx.HTTPError) as error:
-        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     show_balance(out, billing)
 
@@ -277,14 +247,14 @@ def usage(
     }
 
     async def fetch() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with _client(server, api_token) as client:
-            spent = _answer(await client.get("/v1/billing/usage", params=params))
-            return spent, _answer(await client.get("/v1/billing"))
+        async with api_client(server, api_token) as client:
+            spent = await request_json(client, "GET", "/v1/billing/usage", params=params)
+            return spent, await request_json(client, "GET", "/v1/billing")
 
     try:
         spent, billing = asyncio.run(fetch())
     except (MimeoError, httpx.HTTPError) as error:
-        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     if as_json:
         out.print_json(data={**spent, "billing": billing})
@@ -309,20 +279,29 @@ def push(
     model: Annotated[str, typer.Option("--model", help="owner/name to push to.")],
     server: ClientServerOption = "http://127.0.0.1:8000",
     token: TokenOption = None,
+    private: Annotated[
+        bool,
+        typer.Option(
+            "--private", help="Make the model private: seen and run only by its owner's members."
+        ),
+    ] = False,
 ) -> None:
-    """Build a model directory's environment and push it as a new version."""
+    """Build a model directory's environment and push it as a new version (a new model is
+    public unless --private)."""
     ref = ModelRef.parse(model)
     api_token = _require_token(token)
     builder = EnvironmentBuilder(Settings().resolved_env_dir)
 
     async def run() -> dict[str, Any]:
-        async with _client(server, api_token) as client:
-            return await push_model(directory.resolve(), ref, client, builder, console)
+        async with api_client(server, api_token) as client:
+            return await push_model(
+                directory.resolve(), ref, client, builder, console, private=private
+            )
 
     try:
         version = asyncio.run(run())
     except (PushFailed, MimeoError, httpx.HTTPError) as error:
-        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     out.print(f"{ref.full_name}:{version['id']}")
 
@@ -387,7 +366,7 @@ def run(
     api_token = _require_token(token)
 
     async def call() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with _client(server, api_token) as client:
+        async with api_client(server, api_token) as client:
             if ref.version:
                 schema = (
                     await client.get(f"/v1/models/{ref.owner}/{ref.name}/versions/{ref.version}")
@@ -415,7 +394,7 @@ def run(
     try:
         prediction, schema = asyncio.run(call())
     except (MimeoError, httpx.HTTPError) as error:
-        console.print(_failure(error, server), style="red", markup=False, soft_wrap=True)
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from error
     if prediction.get("logs"):
         console.print(prediction["logs"].rstrip("\n"), style="dim", markup=False)

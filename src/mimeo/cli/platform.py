@@ -74,7 +74,11 @@ async def platform(settings: Settings, listen_url: str) -> AsyncIterator[AppCont
         node = secrets.token_hex(4)
         queue.record_with(ChangeNotifier(node))
         context.cross_node = CrossNodeListener(
-            listen_dsn(settings.resolved_database_url), node, bus, _reader(store)
+            listen_dsn(settings.resolved_database_url),
+            node,
+            bus,
+            _reader(store),
+            forget_credentials=context.tokens.forget_all,
         )
     try:
         yield context

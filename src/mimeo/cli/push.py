@@ -29,7 +29,11 @@ async def push_model(
     client: httpx.AsyncClient,
     builder: EnvironmentBuilder,
     console: Console,
+    *,
+    private: bool = False,
 ) -> dict[str, Any]:
+    """``private`` makes the model private (a new one is public otherwise; an existing one
+    keeps its visibility)."""
     with console.status(f"[bold]{ref.full_name}[/]: building the environment") as status:
 
         def progress(line: str) -> None:
@@ -41,6 +45,7 @@ async def push_model(
         response = await client.post(
             f"/v1/models/{ref.owner}/{ref.name}/versions",
             content=archive,
+            params={"visibility": "private"} if private else None,
             headers={"Content-Type": "application/gzip"},
             timeout=300.0,
         )

@@ -116,7 +116,7 @@ async def run_node(
 ) -> None:
     settings = context.settings
     token = bootstrap_token(settings)
-    account = await context.store.accounts.ensure(settings.bootstrap_username, token)
+    account = await context.store.accounts.ensure(settings.bootstrap_username, token, admin=True)
     server = EmbeddedServer(
         uvicorn.Config(
             create_app(context),

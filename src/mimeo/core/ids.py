@@ -39,3 +39,8 @@ def token_digest(token: str) -> str:
 
 def new_file_id() -> str:
     return _random_base32(16)
+
+
+def new_token_id() -> str:
+    """How a token is named when listed and revoked: never the token itself."""
+    return "tok_" + _random_base32(15)

@@ -23,10 +23,20 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class Account:
+    """A user or an organization, as a request's token opens it."""
+
     id: int
     username: str
     name: str
     type: str
+    admin: bool = False
+    organizations: frozenset[str] = frozenset()
+    """The organizations this user belongs to (disabled ones left out): it acts as each."""
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        """The owners this account may push to, deploy as and see the private models of."""
+        return self.organizations | {self.username}
 
 
 @dataclass(frozen=True)

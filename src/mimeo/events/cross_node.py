@@ -1,5 +1,6 @@
 """Changes made through other API nodes, heard with PostgreSQL ``LISTEN`` and told to this
-node's bus: a client streaming or waiting here hears what a worker reported there.
+node's bus: a client streaming or waiting here hears what a worker reported there; and changes
+to credentials, which make this node forget the tokens it has cached.
 
 The notice carries ids only; the prediction is read from the table, so what a subscriber gets is
 what is committed. The listener keeps its own connection and comes back after losing it; what
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 import structlog
 
+from mimeo.core.accounts import CREDENTIALS_CHANNEL
 from mimeo.core.changes import CHANNEL, ChangeNotice
 from mimeo.core.records import Prediction
 from mimeo.events.bus import EventBus, PredictionEvent
@@ -32,11 +34,22 @@ def listen_dsn(database_url: str) -> str:
 
 
 class CrossNodeListener:
-    def __init__(self, dsn: str, node: str, bus: EventBus, load: LoadPrediction) -> None:
+    """``forget_credentials`` runs when another node revoked a token, disabled an account or
+    changed a membership, and on every (re)connection, for what was missed meanwhile."""
+
+    def __init__(
+        self,
+        dsn: str,
+        node: str,
+        bus: EventBus,
+        load: LoadPrediction,
+        forget_credentials: Callable[[], None] = lambda: None,
+    ) -> None:
         self._dsn = dsn
         self.node = node
         self._bus = bus
         self._load = load
+        self._forget_credentials = forget_credentials
         self._handling: set[asyncio.Task[None]] = set()
         self.listening = asyncio.Event()
 
@@ -58,6 +71,8 @@ class CrossNodeListener:
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
             await connection.add_listener(CHANNEL, self._on_notice)
+            await connection.add_listener(CREDENTIALS_CHANNEL, self._on_credentials)
+            self._forget_credentials()
             self.listening.set()
             await lost.wait()
         finally:
@@ -71,6 +86,11 @@ class CrossNodeListener:
         task = asyncio.create_task(self._tell(notice))
         self._handling.add(task)
         task.add_done_callback(self._handling.discard)
+
+    def _on_credentials(
+        self, _connection: object, _pid: int, _channel: str, _payload: object
+    ) -> None:
+        self._forget_credentials()
 
     async def _tell(self, notice: ChangeNotice) -> None:
         prediction = await self._load(notice.prediction_id)

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Update, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from mimeo.core.accounts import PUBLIC
 from mimeo.core.errors import Conflict, NotFound
 from mimeo.core.pagination import Cursor, Page
-from mimeo.core.records import Model, Version, as_utc
+from mimeo.core.records import Account, Model, Version, as_utc
 from mimeo.store.integrity import duplicate_is_conflict
 from mimeo.store.paging import fetch_page
 from mimeo.store.tables import models, versions
@@ -50,11 +51,12 @@ def _model(row: Any, latest: Version | None) -> Model:
     )
 
 
-def visible_to(account_id: int | None) -> ColumnElement[bool]:
-    """Public models, and the caller's own: what searches and collections show."""
-    if account_id is None:
-        return models.c.visibility == "public"
-    return or_(models.c.visibility == "public", models.c.account_id == account_id)
+def visible_to(viewer: Account | None) -> ColumnElement[bool]:
+    """``core.accounts.may_see`` as SQL: public models, and the viewer's own and its
+    organizations' (only public ones for nobody, as an untokened search)."""
+    if viewer is None:
+        return models.c.visibility == PUBLIC
+    return or_(models.c.visibility == PUBLIC, models.c.owner.in_(sorted(viewer.namespaces)))
 
 
 async def model_with_latest(conn: AsyncConnection, row: Any) -> Model:
@@ -137,11 +139,18 @@ class CatalogRepository:
         except NotFound:
             return None
 
-    async def list_models(self, cursor: Cursor | None) -> Page[Model]:
+    async def update_model(self, model: Model, **fields: Any) -> Model:
+        """Sets the given fields (None among them clears one)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(update(models).where(models.c.id == model.id).values(**fields))
+        return await self.get_model(model.owner, model.name)
+
+    async def list_models(self, cursor: Cursor | None, viewer: Account) -> Page[Model]:
+        """The models ``viewer`` may see: public ones and its namespaces' private ones."""
         async with self._engine.connect() as conn:
             page = await fetch_page(
                 conn,
-                select(*MODEL_COLUMNS),
+                select(*MODEL_COLUMNS).where(visible_to(viewer)),
                 models.c.created_at,
                 models.c.id,
                 cursor,
@@ -203,16 +212,18 @@ class CatalogRepository:
             raise NotFound(f"Version {version_id} of {model.full_name} not found")
         return _version(row)
 
-    async def find_version(self, version_id: str) -> tuple[Model, Version]:
-        """A bare version id (``POST /v1/predictions``): the newest model that holds it."""
+    async def find_version(
+        self, version_id: str, *, viewer: Account | None
+    ) -> tuple[Model, Version]:
+        """A bare version id (``POST /v1/predictions``): the newest model that holds it among
+        those ``viewer`` may see (None: among all, for what is already the caller's, as its
+        own prediction's version, or the worker's)."""
+        query = select(versions).where(versions.c.id == version_id)
+        if viewer is not None:
+            query = query.join(models, models.c.id == versions.c.model_id).where(visible_to(viewer))
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(versions)
-                    .where(versions.c.id == version_id)
-                    .order_by(versions.c.created_at.desc())
-                    .limit(1)
-                )
+                await conn.execute(query.order_by(versions.c.created_at.desc()).limit(1))
             ).first()
             if row is None:
                 raise NotFound(f"Version {version_id} not found")

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.errors import NotFound
 from mimeo.core.pagination import Cursor, Page
-from mimeo.core.records import Collection, Model
+from mimeo.core.records import Account, Collection, Model
 from mimeo.store.catalog import MODEL_COLUMNS, model_with_latest, visible_to
 from mimeo.store.integrity import violates_unique
 from mimeo.store.paging import fetch_page
@@ -88,12 +88,12 @@ class CollectionRepository:
         if result.rowcount == 0:
             raise NotFound(f"Model {model.full_name} is not in collection {collection.slug}")
 
-    async def models_in(self, collection: Collection, account_id: int | None) -> list[Model]:
+    async def models_in(self, collection: Collection, viewer: Account | None) -> list[Model]:
         """The collection's models that the caller may see, in the order they were added."""
         query = (
             select(*MODEL_COLUMNS)
             .join(collection_models, collection_models.c.model_id == models.c.id)
-            .where(collection_models.c.collection_id == collection.id, visible_to(account_id))
+            .where(collection_models.c.collection_id == collection.id, visible_to(viewer))
             .order_by(collection_models.c.added_at, models.c.id)
         )
         async with self._engine.connect() as conn:

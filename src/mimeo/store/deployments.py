@@ -6,6 +6,7 @@ release (its number goes up by one) in a single UPDATE, so concurrent changes ca
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -70,13 +71,14 @@ class DeploymentRepository:
             raise NotFound(f"Deployment {owner}/{name} not found")
         return Deployment.from_row(row)
 
-    async def list_for_account(
-        self, account_id: int, cursor: Cursor | None, page_size: int = PAGE_SIZE
+    async def list_for_owners(
+        self, owners: Collection[str], cursor: Cursor | None, page_size: int = PAGE_SIZE
     ) -> Page[Deployment]:
+        """The deployments of these owners (an account and its organizations)."""
         async with self._engine.connect() as conn:
             return await fetch_page(
                 conn,
-                select(deployments).where(deployments.c.account_id == account_id),
+                select(deployments).where(deployments.c.owner.in_(sorted(owners))),
                 deployments.c.created_at,
                 deployments.c.id,
                 cursor,
@@ -122,12 +124,13 @@ class DeploymentRepository:
             raise NotFound(f"Deployment {deployment.full_name} not found")
         return Deployment.from_row(row)
 
-    async def delete(self, owner: str, name: str, account_id: int) -> None:
+    async def delete(self, owner: str, name: str, account_id: int | None = None) -> None:
+        """With ``account_id``, only that account's deployment goes."""
         statement = delete(deployments).where(
-            deployments.c.owner == owner,
-            deployments.c.name == name,
-            deployments.c.account_id == account_id,
+            deployments.c.owner == owner, deployments.c.name == name
         )
+        if account_id is not None:
+            statement = statement.where(deployments.c.account_id == account_id)
         async with self._engine.begin() as conn:
             result = await conn.execute(statement)
         if result.rowcount == 0:

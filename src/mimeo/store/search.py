@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mimeo.core.pagination import Cursor, Page
-from mimeo.core.records import Collection, Model
+from mimeo.core.records import Account, Collection, Model
 from mimeo.core.search_terms import Weight, like_pattern, relevance
 from mimeo.store.catalog import MODEL_COLUMNS, model_with_latest, visible_to
 from mimeo.store.paging import fetch_page
@@ -57,12 +57,12 @@ class CatalogueSearch:
         self._engine = engine
 
     async def models_page(
-        self, terms: list[str], account_id: int | None, cursor: Cursor | None
+        self, terms: list[str], viewer: Account | None, cursor: Cursor | None
     ) -> Page[Model]:
         """Matching models, newest first and paged (``QUERY /v1/models``)."""
         if not terms:
             return Page([], None, None)
-        query = select(*MODEL_COLUMNS).where(visible_to(account_id), _matches_every_term(terms))
+        query = select(*MODEL_COLUMNS).where(visible_to(viewer), _matches_every_term(terms))
         async with self._engine.connect() as conn:
             page = await fetch_page(
                 conn, query, models.c.created_at, models.c.id, cursor, lambda row: row
@@ -71,7 +71,7 @@ class CatalogueSearch:
         return Page(results, page.next, page.previous)
 
     async def ranked_models(
-        self, terms: list[str], account_id: int | None, limit: int
+        self, terms: list[str], viewer: Account | None, limit: int
     ) -> list[ScoredModel]:
         """The best ``limit`` matches (``GET /v1/search``): by score, then by runs."""
         if not terms:
@@ -79,7 +79,7 @@ class CatalogueSearch:
         points = _points(terms).label("points")
         query = (
             select(*MODEL_COLUMNS, points)
-            .where(visible_to(account_id), _matches_every_term(terms))
+            .where(visible_to(viewer), _matches_every_term(terms))
             .order_by(points.desc(), models.c.run_count.desc(), models.c.id.desc())
             .limit(limit)
         )
@@ -91,7 +91,7 @@ class CatalogueSearch:
             ]
 
     async def collections(
-        self, terms: list[str], account_id: int | None, limit: int
+        self, terms: list[str], viewer: Account | None, limit: int
     ) -> list[FoundCollection]:
         """Collections whose slug, name or description holds every term."""
         if not terms:
@@ -108,7 +108,7 @@ class CatalogueSearch:
                 .join(models, models.c.id == collection_models.c.model_id)
                 .where(
                     collection_models.c.collection_id.in_([c.id for c in found]),
-                    visible_to(account_id),
+                    visible_to(viewer),
                 )
                 .order_by(collection_models.c.added_at, models.c.id)
             )

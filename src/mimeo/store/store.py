@@ -14,10 +14,12 @@ from mimeo.store.deployments import DeploymentRepository
 from mimeo.store.examples import ExampleRepository
 from mimeo.store.files import FileRepository
 from mimeo.store.ledger import LedgerRepository
+from mimeo.store.notifications import CredentialChanges
 from mimeo.store.predictions import PredictionRepository
 from mimeo.store.sealing import InputSealer
 from mimeo.store.search import CatalogueSearch
 from mimeo.store.secrets import SecretRepository
+from mimeo.store.tokens import TokenRepository
 from mimeo.store.workers import WorkerRegistry
 
 STARTING_CREDIT = parse_dollars(DEFAULT_STARTING_CREDIT)
@@ -26,7 +28,9 @@ STARTING_CREDIT = parse_dollars(DEFAULT_STARTING_CREDIT)
 class Store:
     def __init__(self, engine: AsyncEngine, starting_credit_micros: int = STARTING_CREDIT) -> None:
         self.engine = engine
-        self.accounts = AccountRepository(engine, starting_credit_micros)
+        self.credentials = CredentialChanges()
+        self.accounts = AccountRepository(engine, self.credentials, starting_credit_micros)
+        self.tokens = TokenRepository(engine, self.credentials)
         self.ledger = LedgerRepository(engine)
         self.catalog = CatalogRepository(engine)
         self.predictions = PredictionRepository(engine)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -44,15 +45,34 @@ accounts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("webhook_secret", String(100)),
     Column("balance_micros", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("admin", Boolean, nullable=False, default=False, server_default=false()),
+    Column("disabled_at", DateTime(timezone=True)),
 )
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column(
+        "organization_id",
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("member_id", ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_memberships_member_id", memberships.c.member_id)
 
 api_tokens = Table(
     "api_tokens",
     metadata,
     Column("digest", String(64), primary_key=True),
+    Column("id", String(40), nullable=False, unique=True),
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
 )
+Index("ix_api_tokens_account_id", api_tokens.c.account_id)
 
 models = Table(
     "models",

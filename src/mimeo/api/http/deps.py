@@ -1,5 +1,6 @@
-"""Dependencies as ``Annotated`` aliases: the caller's account, the app context, a prediction,
-a deployment, the pace of creating predictions."""
+"""Dependencies as ``Annotated`` aliases: the caller's account (an administrator's), the app
+context, a prediction, a deployment, a model the caller may see or change, the pace of creating
+predictions."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from fastapi import Depends, Request
 
 from mimeo.api.context import AppContext
 from mimeo.api.http.prediction_headers import WaitDep
-from mimeo.core.errors import Unauthenticated
+from mimeo.core.accounts import may_change, may_see
+from mimeo.core.errors import NotFound, Unauthenticated
 from mimeo.core.ids import token_digest
 from mimeo.core.pagination import Cursor
-from mimeo.core.records import PREDICTION, TRAINING, Account, Deployment, Prediction
+from mimeo.core.records import PREDICTION, TRAINING, Account, Deployment, Model, Prediction
 
 
 async def get_context(request: Request) -> AppContext:
@@ -36,11 +38,13 @@ def bearer_token(request: Request) -> str | None:
 
 async def account_for_token(context: AppContext, token: str) -> Account | None:
     """The one place a token becomes an account: API requests and browser sessions alike."""
-    account = context.tokens.get(token)
+    cache = context.token_cache
+    account = None if cache is None else cache.get(token)
     if account is None:
+        generation = context.tokens.generation
         account = await context.store.accounts.by_token(token)
-        if account is not None:
-            context.tokens.put(token, account)
+        if account is not None and cache is not None:
+            cache.put(token, account, generation)
     return account
 
 
@@ -87,6 +91,16 @@ async def get_optional_account(request: Request, context: ContextDep) -> Account
 OptionalAccountDep = Annotated[Account | None, Depends(get_optional_account)]
 
 
+async def get_admin(account: AccountDep) -> Account:
+    """Another account's token is not a credential here: 401, as a wrong token."""
+    if not account.admin:
+        raise Unauthenticated("This route is for administrators: pass an administrator's token")
+    return account
+
+
+AdminDep = Annotated[Account, Depends(get_admin)]
+
+
 async def get_prediction(
     prediction_id: str, account: AccountDep, context: ContextDep
 ) -> Prediction:
@@ -108,11 +122,37 @@ TrainingDep = Annotated[Prediction, Depends(get_training)]
 async def get_deployment(
     owner: str, name: str, account: AccountDep, context: ContextDep
 ) -> Deployment:
-    """Deployments belong to one account: another's answers 404, as a prediction does."""
-    return await context.store.deployments.get(owner, name, account.id)
+    """A deployment is seen by its owner: the account, or the organization's members. Anyone
+    else's answers 404, as a prediction does."""
+    if not may_change(owner, account):
+        raise NotFound(f"Deployment {owner}/{name} not found")
+    return await context.store.deployments.get(owner, name)
 
 
 DeploymentDep = Annotated[Deployment, Depends(get_deployment)]
+
+
+async def get_visible_model(
+    owner: str, name: str, account: AccountDep, context: ContextDep
+) -> Model:
+    """A private model that is not the caller's answers 404, as a missing one does."""
+    model = await context.store.catalog.get_model(owner, name)
+    if not may_see(model, account):
+        raise NotFound(f"Model {owner}/{name} not found")
+    return model
+
+
+VisibleModelDep = Annotated[Model, Depends(get_visible_model)]
+
+
+async def get_own_model(owner: str, name: str, account: AccountDep, context: ContextDep) -> Model:
+    """A model the caller may change; any other, seen or not, answers the same 404."""
+    if not may_change(owner, account):
+        raise NotFound(f"Model {owner}/{name} not found, or not yours to change")
+    return await context.store.catalog.get_model(owner, name)
+
+
+OwnModelDep = Annotated[Model, Depends(get_own_model)]
 
 
 async def page_cursor(cursor: str | None = None) -> Cursor | None:
@@ -134,3 +174,18 @@ async def require_worker(request: Request, context: ContextDep) -> None:
 
 
 WorkerDep = Depends(require_worker)
+
+
+async def require_operator(request: Request, context: ContextDep) -> None:
+    """The fleet's view: the worker token (the credential of those who run the fleet) or an
+    administrator's token."""
+    if not is_worker(request, context):
+        try:
+            await get_admin(await get_account(request, context))
+        except Unauthenticated:
+            raise Unauthenticated(
+                "This route is for operators: pass the worker token or an administrator's token"
+            ) from None
+
+
+OperatorDep = Depends(require_operator)

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from mimeo.api.http.deps import creation_pace, get_account, require_worker
+from mimeo.api.http.deps import creation_pace, get_account, require_operator, require_worker
 from mimeo.api.http.problems import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -53,7 +53,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 SIGNATURE_PARAMS = frozenset({"token", "signature"})
 CREATES = ("POST", "/v1/predictions"), ("POST", "/v1/models/{owner}/{name}/predictions")
 EXTRA: dict[tuple[str, str], frozenset[int]] = {
-    ("POST", "/v1/models"): frozenset({409}),
+    ("POST", "/v1/models"): frozenset({404, 409}),
     ("DELETE", "/v1/models/{owner}/{name}"): frozenset({409}),
     ("POST", "/v1/models/{owner}/{name}/versions"): frozenset({409, 503}),
     ("POST", "/v1/predictions"): frozenset({402, 404, 409}),
@@ -67,6 +67,8 @@ EXTRA: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/v1/blobs/{key}"): frozenset({503}),
     ("GET", "/v1/models/{owner}/{name}/cover"): frozenset({503}),
     ("GET", "/v1/search"): frozenset({401}),
+    ("POST", "/v1/admin/accounts"): frozenset({409}),
+    ("POST", "/v1/admin/accounts/{username}/disable"): frozenset({409}),
 }
 """Answers that the shape of a route does not show, by method and path."""
 _ANY_FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
@@ -104,7 +106,8 @@ def error_statuses(dependant: Dependant, method: str, path: str) -> set[int]:
     has_path = any(d.path_params for d in everything)
     has_body = any(d.body_params for d in everything) or (method, path) in READS_BODY_ITSELF
     statuses = {500}
-    if any(d.call in (get_account, require_worker) for d in everything) or any(
+    authenticates = (get_account, require_worker, require_operator)
+    if any(d.call in authenticates for d in everything) or any(
         p.alias in SIGNATURE_PARAMS for p in params
     ):
         statuses.add(401)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mimeo.api.http.links import Links
+from mimeo.core.accounts import PUBLIC, AccountEntry, ApiToken
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.money import CURRENCY, format_dollars, format_seconds
 from mimeo.core.pagination import Cursor, Page
@@ -39,6 +40,17 @@ def version_json(version: Version) -> dict[str, Any]:
     }
 
 
+def cover_url(model: Model, links: Links) -> str | None:
+    """A stored cover: a public model's at its public address, a private one's as a signed URL
+    (whoever is shown the model may show its cover without a token, nobody else)."""
+    key = blob_key(model.cover_image_url)
+    if key is None:
+        return model.cover_image_url
+    if model.visibility == PUBLIC:
+        return links.model_cover(model.owner, model.name)
+    return links.blob(key)
+
+
 def model_json(model: Model, links: Links) -> dict[str, Any]:
     return {
         "url": links.model_page(model.owner, model.name),
@@ -49,11 +61,7 @@ def model_json(model: Model, links: Links) -> dict[str, Any]:
         "github_url": model.github_url,
         "paper_url": model.paper_url,
         "license_url": model.license_url,
-        "cover_image_url": (
-            links.model_cover(model.owner, model.name)
-            if blob_key(model.cover_image_url) is not None
-            else model.cover_image_url
-        ),
+        "cover_image_url": cover_url(model, links),
         "default_example": None,
         "latest_version": version_json(model.latest_version) if model.latest_version else None,
         "run_count": model.run_count,
@@ -128,6 +136,28 @@ def account_json(account: Account) -> dict[str, Any]:
         "username": account.username,
         "name": account.name,
         "github_url": None,
+    }
+
+
+def account_entry_json(entry: AccountEntry) -> dict[str, Any]:
+    """An account as administrators see it (a mimeo extension)."""
+    account = entry.account
+    return {
+        **account_json(account),
+        "admin": account.admin,
+        "disabled": entry.disabled,
+        "created_at": timestamp(entry.created_at),
+        "organizations": sorted(account.organizations),
+        "members": list(entry.members),
+    }
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "created_at": timestamp(token.created_at),
+        "last_used_at": timestamp(token.last_used_at),
     }
 
 

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from mimeo.api.http.deps import ContextDep, WorkerDep
+from mimeo.api.http.deps import ContextDep, OperatorDep
 from mimeo.api.http.serializers import collection_json
 from mimeo.core.identifiers import check_name
 
-router = APIRouter(prefix="/v1/admin/collections", tags=["admin"], dependencies=[WorkerDep])
+router = APIRouter(prefix="/v1/admin/collections", tags=["admin"], dependencies=[OperatorDep])
 
 
 class CollectionFields(BaseModel):

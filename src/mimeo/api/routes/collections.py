@@ -27,5 +27,5 @@ async def get_collection(
     collection_slug: str, context: ContextDep, account: AccountDep, links: LinksDep
 ) -> dict[str, Any]:
     collection = await context.store.collections.get(collection_slug)
-    models = await context.store.collections.models_in(collection, account.id)
+    models = await context.store.collections.models_in(collection, account)
     return collection_with_models_json(collection, models, links)

@@ -1,7 +1,9 @@
 """``/v1/deployments``: named, configured releases of a model version, and running them.
 
-A deployment belongs to the account that made it (its owner is that account's username); its
-predictions run the current release's version on the release's hardware.
+A deployment's owner is the account that made it, or an organization it belongs to (``owner``
+in the body, a mimeo extension); the owner's members see and change it, and nobody else (404).
+Only a model's owner deploys it. Its predictions run the current release's version on the
+release's hardware, and belong to whoever creates them.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from mimeo.api.http.serializers import deployment_json, page_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest
 from mimeo.api.services.releases import first_release, next_release
 from mimeo.core.errors import NotFound
+from mimeo.core.records import Account, Deployment
 
 router = APIRouter(prefix="/v1/deployments", tags=["deployments"])
 
 
 class CreateDeployment(BaseModel):
     name: str
+    owner: str | None = None
+    """The caller (the default) or an organization it belongs to."""
     model: str
     version: str
     hardware: str
@@ -44,8 +49,8 @@ class UpdateDeployment(BaseModel):
 async def list_deployments(
     context: ContextDep, account: AccountDep, cursor: CursorDep, links: LinksDep
 ) -> dict[str, Any]:
-    page = await context.store.deployments.list_for_account(account.id, cursor)
-    items = [deployment_json(d, account) for d in page.results]
+    page = await context.store.deployments.list_for_owners(account.namespaces, cursor)
+    items = [deployment_json(d, await _creator(context, d, account)) for d in page.results]
     return page_json(page, links.deployments(), items)
 
 
@@ -56,6 +61,7 @@ async def create_deployment(
     deployment = await first_release(
         context,
         account,
+        body.owner or account.username,
         body.name,
         body.model,
         body.version,
@@ -67,8 +73,10 @@ async def create_deployment(
 
 
 @router.get("/{owner}/{name}")
-async def get_deployment(deployment: DeploymentDep, account: AccountDep) -> dict[str, Any]:
-    return deployment_json(deployment, account)
+async def get_deployment(
+    deployment: DeploymentDep, context: ContextDep, account: AccountDep
+) -> dict[str, Any]:
+    return deployment_json(deployment, await _creator(context, deployment, account))
 
 
 @router.patch("/{owner}/{name}")
@@ -78,21 +86,27 @@ async def update_deployment(
     """A change to anything makes the next release; a body that changes nothing makes none."""
     updated = await next_release(
         context,
+        account,
         deployment,
         body.version,
         body.hardware,
         body.min_instances,
         body.max_instances,
     )
-    return deployment_json(updated, account)
+    return deployment_json(updated, await _creator(context, updated, account))
 
 
 @router.delete("/{owner}/{name}", status_code=204)
-async def delete_deployment(
-    deployment: DeploymentDep, context: ContextDep, account: AccountDep
-) -> Response:
-    await context.store.deployments.delete(deployment.owner, deployment.name, account.id)
+async def delete_deployment(deployment: DeploymentDep, context: ContextDep) -> Response:
+    await context.store.deployments.delete(deployment.owner, deployment.name)
     return Response(status_code=204)
+
+
+async def _creator(context: ContextDep, deployment: Deployment, caller: Account) -> Account:
+    """Who made the deployment: the caller, mostly; another member of its organization else."""
+    if deployment.account_id == caller.id:
+        return caller
+    return await context.store.accounts.by_id(deployment.account_id) or caller
 
 
 @router.post("/{owner}/{name}/predictions", status_code=201)

@@ -3,8 +3,8 @@
 The fleet-wide numbers (queue depth and the oldest queued prediction per model, deployment and
 SKU; predictions by status; workers and instances from the fleet registry; cold starts; the
 webhook backlog) are read from the database at scrape time, so every API node reports the same.
-Request latency is this node's own. Scrapers authenticate with the worker token or any API
-token.
+Request latency is this node's own. Scrapers authenticate with the worker token or an
+administrator's token: the labels name every account's models and deployments, private ones too.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from mimeo.api.http.deps import ContextDep, get_account, is_worker
+from mimeo.api.http.deps import ContextDep, OperatorDep
 from mimeo.core.clock import utc_now
 from mimeo.store.predictions import ModelLoad, StatusCount
 from mimeo.store.workers import RegisteredWorker
@@ -118,10 +118,8 @@ class Fleet(Collector):
         )
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[OperatorDep])
 async def metrics(request: Request, context: ContextDep) -> Response:
-    if not is_worker(request, context):
-        await get_account(request, context)
     store = context.store
     fleet = CollectorRegistry(auto_describe=False)
     fleet.register(

@@ -13,11 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep
+from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, OwnModelDep, VisibleModelDep
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import page_json, prediction_json
 from mimeo.core.errors import FieldError, InvalidInput, NotFound
-from mimeo.core.records import Account, Model
 from mimeo.core.status import PredictionStatus
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -30,8 +29,7 @@ class NewExample(BaseModel):
 
 
 @router.get("/{owner}/{name}/readme", response_class=Response)
-async def readme(owner: str, name: str, context: ContextDep, account: AccountDep) -> Response:
-    model = await _visible_model(context, account, owner, name)
+async def readme(model: VisibleModelDep, context: ContextDep) -> Response:
     text = await context.store.catalog.readme(model)
     if not text:
         raise NotFound(f"Model {model.full_name} has no README")
@@ -40,30 +38,17 @@ async def readme(owner: str, name: str, context: ContextDep, account: AccountDep
 
 @router.get("/{owner}/{name}/examples")
 async def list_examples(
-    owner: str,
-    name: str,
-    context: ContextDep,
-    account: AccountDep,
-    cursor: CursorDep,
-    links: LinksDep,
+    model: VisibleModelDep, context: ContextDep, cursor: CursorDep, links: LinksDep
 ) -> dict[str, Any]:
-    model = await _visible_model(context, account, owner, name)
     page = await context.store.examples.page(model, cursor)
-    return page_json(
-        page, links.examples(owner, name), [prediction_json(p, links) for p in page.results]
-    )
+    url = links.examples(model.owner, model.name)
+    return page_json(page, url, [prediction_json(p, links) for p in page.results])
 
 
 @router.post("/{owner}/{name}/examples", status_code=201)
 async def add_example(
-    owner: str,
-    name: str,
-    body: NewExample,
-    context: ContextDep,
-    account: AccountDep,
-    links: LinksDep,
+    body: NewExample, model: OwnModelDep, context: ContextDep, account: AccountDep, links: LinksDep
 ) -> dict[str, Any]:
-    model = await _own_model(context, account, owner, name)
     prediction = await context.store.predictions.get(body.prediction, account.id)
     errors = []
     if prediction.model != model.full_name:
@@ -77,27 +62,6 @@ async def add_example(
 
 
 @router.delete("/{owner}/{name}/examples/{prediction_id}", status_code=204)
-async def remove_example(
-    owner: str, name: str, prediction_id: str, context: ContextDep, account: AccountDep
-) -> Response:
-    model = await _own_model(context, account, owner, name)
+async def remove_example(prediction_id: str, model: OwnModelDep, context: ContextDep) -> Response:
     await context.store.examples.remove(model, prediction_id)
     return Response(status_code=204)
-
-
-async def _visible_model(context: ContextDep, account: Account, owner: str, name: str) -> Model:
-    """A private model's README and examples are its owner's alone: to anyone else the model
-    does not exist."""
-    model = await context.store.catalog.get_model(owner, name)
-    if model.visibility != "public" and model.account_id != account.id:
-        raise NotFound(f"Model {owner}/{name} not found")
-    return model
-
-
-async def _own_model(context: ContextDep, account: Account, owner: str, name: str) -> Model:
-    """Only the owner changes a model's examples; to anyone else the model is not theirs to
-    change, answered as a 404 like every object of another account."""
-    model = await context.store.catalog.get_model(owner, name)
-    if model.account_id != account.id:
-        raise NotFound(f"Model {owner}/{name} not found among your models")
-    return model

@@ -7,13 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, PredictionDep
+from mimeo.api.http.deps import (
+    AccountDep,
+    ContextDep,
+    CursorDep,
+    PredictionDep,
+    get_visible_model,
+)
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import page_json, prediction_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest, latest_version
 from mimeo.core.identifiers import VERSION_PATTERN, ModelRef
 from mimeo.core.pagination import PAGE_SIZE
-from mimeo.core.records import Model, Version
+from mimeo.core.records import Account, Model, Version
 
 router = APIRouter(prefix="/v1/predictions", tags=["predictions"])
 
@@ -22,12 +28,13 @@ class VersionedPredictionRequest(PredictionRequest):
     version: str
 
 
-async def _resolve(context: ContextDep, reference: str) -> tuple[Model, Version]:
-    """A version id, ``owner/name:version`` or ``owner/name`` (its latest version)."""
+async def _resolve(context: ContextDep, account: Account, reference: str) -> tuple[Model, Version]:
+    """A version id, ``owner/name:version`` or ``owner/name`` (its latest version), of a model
+    ``account`` may see."""
     if VERSION_PATTERN.match(reference):
-        return await context.store.catalog.find_version(reference)
+        return await context.store.catalog.find_version(reference, viewer=account)
     ref = ModelRef.parse(reference)
-    model = await context.store.catalog.get_model(ref.owner, ref.name)
+    model = await get_visible_model(ref.owner, ref.name, account, context)
     if ref.version is not None:
         return model, await context.store.catalog.get_version(model, ref.version)
     return model, latest_version(model)
@@ -35,7 +42,7 @@ async def _resolve(context: ContextDep, reference: str) -> tuple[Model, Version]
 
 @router.post("", status_code=201)
 async def create(body: VersionedPredictionRequest, creation: CreationDep) -> JSONResponse:
-    model, version = await _resolve(creation.context, body.version)
+    model, version = await _resolve(creation.context, creation.account, body.version)
     prediction = await creation.create(model, version, body)
     return creation.created(prediction)
 

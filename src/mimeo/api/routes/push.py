@@ -18,6 +18,8 @@ from fastapi import APIRouter, Request
 
 from mimeo.api.http.deps import AccountDep, ContextDep
 from mimeo.api.http.serializers import version_json
+from mimeo.api.services.owners import claim_owner
+from mimeo.core.accounts import PUBLIC, Visibility
 from mimeo.core.blob_refs import blob_key, blob_ref
 from mimeo.core.errors import InvalidRequest
 from mimeo.core.identifiers import check_name
@@ -41,10 +43,17 @@ COVERS = tuple(f"cover{suffix}" for suffix in COVER_MEDIA_TYPES)
 
 @router.post("/{owner}/{name}/versions", status_code=201)
 async def push_version(
-    request: Request, owner: str, name: str, context: ContextDep, account: AccountDep
+    request: Request,
+    owner: str,
+    name: str,
+    context: ContextDep,
+    account: AccountDep,
+    visibility: Visibility | None = None,
 ) -> dict[str, Any]:
-    check_name("owner", owner)
+    """The first push creates the model, public unless ``visibility=private``; a later push
+    with ``visibility`` sets it. Only the owner (its organization's members) pushes."""
     check_name("model name", name)
+    await claim_owner(context, account, owner)  # before a byte of someone else's upload is read
     archive = await _archive_body(request)
     if not archive:
         raise InvalidRequest("send the model directory as a tar.gz request body")
@@ -63,7 +72,11 @@ async def push_version(
 
     model = await context.store.catalog.find_model(owner, name)
     if model is None:
-        model = await context.store.catalog.create_model(account.id, owner, name)
+        model = await context.store.catalog.create_model(
+            account.id, owner, name, visibility=visibility or PUBLIC
+        )
+    elif visibility is not None and visibility != model.visibility:
+        model = await context.store.catalog.update_model(model, visibility=visibility)
     key = f"archives/{version_id}.tar.gz"
     if not await context.blobs.exists(key):
         await context.blobs.put(key, archive, "application/gzip")

@@ -46,7 +46,7 @@ async def search_models(
     text = query_text(await request.body())
     if not text.strip():
         raise InvalidRequest("send the search text as the request body (text/plain)")
-    page = await context.store.search.models_page(search_terms(text), account.id, cursor)
+    page = await context.store.search.models_page(search_terms(text), account, cursor)
     return page_json(page, links.models(), [model_json(m, links) for m in page.results])
 
 
@@ -62,10 +62,9 @@ async def search(
     if query is None or not query.strip():
         raise InvalidRequest('Query parameter "query" is required')
     terms = search_terms(query)
-    viewer = None if account is None else account.id
-    found = await context.store.search.ranked_models(terms, viewer, limit)
+    found = await context.store.search.ranked_models(terms, account, limit)
     tags = await context.store.collections.slugs_by_model([f.model.id for f in found])
-    collections = await context.store.search.collections(terms, viewer, limit)
+    collections = await context.store.search.collections(terms, account, limit)
     return {
         "query": query,
         "models": [

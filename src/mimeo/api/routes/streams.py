@@ -44,7 +44,7 @@ async def stream(
     else:
         account = await get_account(request, context)
         prediction = await context.store.predictions.get(prediction_id, account.id)
-    _model, version = await context.store.catalog.find_version(prediction.version)
+    _model, version = await context.store.catalog.find_version(prediction.version, viewer=None)
     frames = _frames(
         context.store,
         context.bus,

@@ -5,6 +5,7 @@ per bad field). ``/v1/deployments`` and the web UI's deployment pages both relea
 from __future__ import annotations
 
 from mimeo.api.context import AppContext
+from mimeo.core.accounts import may_change, may_see
 from mimeo.core.deployments import check_configuration
 from mimeo.core.errors import FieldError, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.identifiers import ModelRef, check_name
@@ -20,7 +21,9 @@ def name_errors(name: str) -> list[FieldError]:
     return []
 
 
-async def find_model(context: AppContext, reference: str) -> Model | FieldError:
+async def find_model(context: AppContext, account: Account, reference: str) -> Model | FieldError:
+    """Only the model's owner deploys it: a model ``account`` may not see is not found, one it
+    may see but not change is refused."""
     try:
         ref = ModelRef.parse(reference)
     except InvalidRequest as error:
@@ -28,8 +31,14 @@ async def find_model(context: AppContext, reference: str) -> Model | FieldError:
     if ref.version is not None:
         return FieldError("model", "give the model as 'owner/name' and its version in 'version'")
     model = await context.store.catalog.find_model(ref.owner, ref.name)
-    if model is None:
+    if model is None or not may_see(model, account):
         return FieldError("model", f"model {ref.full_name} not found")
+    if not may_change(model.owner, account):
+        return FieldError(
+            "model",
+            f"model {ref.full_name} is not yours to deploy: only {model.owner} "
+            "(and its members, if an organization) may",
+        )
     return model
 
 
@@ -43,13 +52,14 @@ async def find_version(context: AppContext, model: Model, version_id: str) -> Ve
 
 async def new_release_version(
     context: AppContext,
+    account: Account,
     model_name: str,
     version_id: str,
     errors: list[FieldError],
 ) -> tuple[Model, Version]:
     """The model and version a release will run; raises ``InvalidInput`` with ``errors`` and
     any problem with the model or version."""
-    found = await find_model(context, model_name)
+    found = await find_model(context, account, model_name)
     version: Version | FieldError | None = None
     if isinstance(found, FieldError):
         errors = [*errors, found]
@@ -64,6 +74,7 @@ async def new_release_version(
 
 async def next_release_version(
     context: AppContext,
+    account: Account,
     deployment: Deployment,
     version_id: str | None,
     hardware: str,
@@ -75,13 +86,14 @@ async def next_release_version(
     ceiling = context.settings.deployment_instance_ceiling
     errors = check_configuration(hardware, min_instances, max_instances, ceiling)
     chosen = deployment.version if version_id is None else version_id
-    _model, version = await new_release_version(context, deployment.model, chosen, errors)
+    _model, version = await new_release_version(context, account, deployment.model, chosen, errors)
     return version
 
 
 async def first_release(
     context: AppContext,
     account: Account,
+    owner: str,
     name: str,
     model_name: str,
     version_id: str,
@@ -89,14 +101,18 @@ async def first_release(
     min_instances: int,
     max_instances: int,
 ) -> Deployment:
-    """A new deployment of ``account``, named ``account.username/name``."""
+    """A new deployment ``owner/name``, made by ``account``: the owner is the account or an
+    organization it belongs to."""
     errors = name_errors(name) + check_configuration(
         hardware, min_instances, max_instances, context.settings.deployment_instance_ceiling
     )
-    model, version = await new_release_version(context, model_name, version_id, errors)
+    if not may_change(owner, account):
+        message = f"{owner} is neither you nor an organization you belong to"
+        errors = [FieldError("owner", message), *errors]
+    model, version = await new_release_version(context, account, model_name, version_id, errors)
     return await context.store.deployments.create(
         account.id,
-        account.username,
+        owner,
         name,
         model=model.full_name,
         version=version,
@@ -108,6 +124,7 @@ async def first_release(
 
 async def next_release(
     context: AppContext,
+    account: Account,
     deployment: Deployment,
     version_id: str | None = None,
     hardware: str | None = None,
@@ -120,7 +137,7 @@ async def next_release(
     min_instances = deployment.min_instances if min_instances is None else min_instances
     max_instances = deployment.max_instances if max_instances is None else max_instances
     version = await next_release_version(
-        context, deployment, version_id, hardware, min_instances, max_instances
+        context, account, deployment, version_id, hardware, min_instances, max_instances
     )
     return await context.store.deployments.update(
         deployment,

@@ -102,7 +102,7 @@ def _weights_ref(output: Any) -> str | None:
 async def _add_version(context: AppContext, training: Prediction, weights: str) -> Version:
     catalog = context.store.catalog
     assert training.destination is not None
-    _source_model, trained = await catalog.find_version(training.version)
+    _source_model, trained = await catalog.find_version(training.version, viewer=None)
     destination = ModelRef.parse(training.destination)
     model = await catalog.get_model(destination.owner, destination.name)
     version = await catalog.add_version(

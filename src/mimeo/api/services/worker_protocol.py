@@ -160,14 +160,14 @@ def text_only(report: Report) -> Report:
 
 
 async def version_archive(context: AppContext, version_id: str) -> bytes:
-    _model, version = await context.store.catalog.find_version(version_id)
+    _model, version = await context.store.catalog.find_version(version_id, viewer=None)
     return await context.blobs.get(version.archive_key)
 
 
 async def version_weights(context: AppContext, version_id: str) -> tuple[str, bytes] | None:
     """A trained version's weights file (its blob key and bytes), handed to its instances as
     ``COG_WEIGHTS``; None for a version that was pushed, not trained."""
-    _model, version = await context.store.catalog.find_version(version_id)
+    _model, version = await context.store.catalog.find_version(version_id, viewer=None)
     key = blob_key(version.build.get(WEIGHTS))
     if key is None:
         return None

@@ -14,6 +14,9 @@ from mimeo.api.context import AppContext
 from mimeo.api.http.deps import ContextDep
 from mimeo.api.http.links import Links
 from mimeo.api.http.serializers import model_json
+from mimeo.api.web.sessions import VisitorDep
+from mimeo.core.accounts import may_see
+from mimeo.core.errors import NotFound
 from mimeo.core.pagination import Page
 from mimeo.core.records import Account, Model, Version
 from mimeo.core.search_terms import search_terms
@@ -37,12 +40,12 @@ def card(model: Model, links: Links) -> ModelCard:
     return ModelCard(model, cover if isinstance(cover, str) else None)
 
 
-async def listed_models(context: AppContext) -> list[Model]:
-    """The plain listing, as ``GET /v1/models`` pages through it."""
+async def listed_models(context: AppContext, account: Account) -> list[Model]:
+    """The plain listing, as ``GET /v1/models`` pages through it for ``account``."""
     found: list[Model] = []
     cursor = None
     while len(found) < EXPLORE_LIMIT:
-        page: Page[Model] = await context.store.catalog.list_models(cursor)
+        page: Page[Model] = await context.store.catalog.list_models(cursor, account)
         found += page.results
         if page.next is None:
             break
@@ -54,8 +57,8 @@ async def visible_models(context: AppContext, account: Account, query: str) -> l
     """The plain listing without a query; with one, the catalogue's search over the public
     models and the account's own (owner, name, description and README), best match first."""
     if not query.strip():
-        return await listed_models(context)
-    found = await context.store.search.ranked_models(search_terms(query), account.id, SEARCH_LIMIT)
+        return await listed_models(context, account)
+    found = await context.store.search.ranked_models(search_terms(query), account, SEARCH_LIMIT)
     return [scored.model for scored in found]
 
 
@@ -91,10 +94,13 @@ class ModelOwner(Convertor[str]):
 register_url_convertor("model_owner", ModelOwner())
 
 
-async def load_model(owner: str, name: str, context: ContextDep) -> Model:
-    """The model a page shows, as ``GET /v1/models/{owner}/{name}`` finds it: where models
-    become private, another account's must answer 404 here too."""
-    return await context.store.catalog.get_model(owner, name)
+async def load_model(owner: str, name: str, context: ContextDep, visitor: VisitorDep) -> Model:
+    """The model a page shows, as ``GET /v1/models/{owner}/{name}`` finds it: another
+    account's private model answers 404, as a missing one does."""
+    model = await context.store.catalog.get_model(owner, name)
+    if not may_see(model, visitor.account):
+        raise NotFound(f"Model {owner}/{name} not found")
+    return model
 
 
 ModelDep = Annotated[Model, Depends(load_model)]

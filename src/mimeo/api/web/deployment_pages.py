@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mimeo.api.http.deps import ContextDep
+from mimeo.api.http.deps import ContextDep, get_deployment
 from mimeo.api.services.releases import first_release, next_release
 from mimeo.api.web.pages import mark_web, page
 from mimeo.api.web.sessions import CheckedVisitorDep, VisitorDep
@@ -23,7 +23,7 @@ Count = Annotated[int, Form()]
 
 @router.get("/deployments")
 async def deployments(request: Request, context: ContextDep, visitor: VisitorDep) -> HTMLResponse:
-    listed = await context.store.deployments.list_for_account(visitor.account.id, None)
+    listed = await context.store.deployments.list_for_owners(visitor.account.namespaces, None)
     return page(request, "deployments.html", visitor, deployments=listed.results)
 
 
@@ -67,7 +67,15 @@ async def create(
 ) -> Response:
     try:
         made = await first_release(
-            context, visitor.account, name, model, version, hardware, min_instances, max_instances
+            context,
+            visitor.account,
+            visitor.account.username,
+            name,
+            model,
+            version,
+            hardware,
+            min_instances,
+            max_instances,
         )
     except InvalidInput as error:
         values: dict[str, object] = dict(await request.form())
@@ -79,7 +87,7 @@ async def create(
 async def edit_form(
     owner: str, name: str, request: Request, context: ContextDep, visitor: VisitorDep
 ) -> HTMLResponse:
-    deployment = await context.store.deployments.get(owner, name, visitor.account.id)
+    deployment = await get_deployment(owner, name, visitor.account, context)
     return _form_page(request, visitor, deployment, _values(deployment))
 
 
@@ -106,9 +114,11 @@ async def update(
     min_instances: Count,
     max_instances: Count,
 ) -> Response:
-    deployment = await context.store.deployments.get(owner, name, visitor.account.id)
+    deployment = await get_deployment(owner, name, visitor.account, context)
     try:
-        await next_release(context, deployment, version, hardware, min_instances, max_instances)
+        await next_release(
+            context, visitor.account, deployment, version, hardware, min_instances, max_instances
+        )
     except InvalidInput as error:
         values = _values(deployment) | dict(await request.form())
         return _form_page(request, visitor, deployment, values, error)

@@ -74,7 +74,7 @@ async def prediction_page(
 ) -> HTMLResponse:
     prediction = await context.store.predictions.get(prediction_id, visitor.account.id)
     try:
-        _model, version = await context.store.catalog.find_version(prediction.version)
+        _model, version = await context.store.catalog.find_version(prediction.version, viewer=None)
         schema = version.openapi_schema
     except NotFound:
         schema = {}  # the version was deleted since: its predictions still show

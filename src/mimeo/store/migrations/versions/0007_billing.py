@@ -16,7 +16,7 @@ from mimeo.core.money import parse_dollars
 from mimeo.core.prices import DEFAULT_STARTING_CREDIT
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
