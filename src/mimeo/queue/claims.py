@@ -5,12 +5,17 @@ model cannot starve another; within a version, creation order. A deployment neve
 flight than its ``max_in_flight`` across the fleet, and a prediction whose ``Cancel-After``
 deadline has passed is left for the sweeper to cancel. The same SQL runs on SQLite and on
 PostgreSQL, where ``FOR UPDATE SKIP LOCKED`` keeps concurrent claims from waiting on each other.
+
+The statement is built once per offer shape and kept: the worker, the clock and the lease's
+expiry are bound at execution. Building it and deriving SQLAlchemy's cache key from its tree cost
+more than the claim itself (~1.5 ms a call); a kept statement memoizes its key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +24,7 @@ from sqlalchemy import (
     Select,
     Update,
     and_,
+    bindparam,
     exists,
     func,
     literal,
@@ -47,6 +53,8 @@ QUEUED = and_(
 )
 _IN_FLIGHT = predictions.alias("in_flight")
 _ROW = predictions.alias("queued_row")
+STATEMENTS_KEPT = 256
+"""Claim statements kept, one per distinct offer (hardware SKUs, warm slots) seen lately."""
 
 
 def _queued_versions() -> CTE:
@@ -65,11 +73,10 @@ def _queued_versions() -> CTE:
     return versions.union_all(select(following).where(versions.c.version.is_not(None)))
 
 
-def _candidates(offer: Offer | None) -> Select[Any, Any]:
+def _candidates(startable: tuple[str, ...], warm: tuple[tuple[str, str], ...]) -> Select[Any, Any]:
     """(version, hardware) pairs this worker could take: a queued version on hardware it can
     start, or a version it has a warm slot for."""
     versions = _queued_versions()
-    startable = list(SKU_NAMES) if offer is None else offer.startable_hardware
     pairs: list[Select[Any, Any]] = []
     if startable:
         hardware = union_all(*(select(literal(sku).label("hardware")) for sku in startable))
@@ -79,16 +86,15 @@ def _candidates(offer: Offer | None) -> Select[Any, Any]:
             .select_from(versions.join(offered, true()))
             .where(versions.c.version.is_not(None))
         )
-    if offer is not None:
-        pairs.extend(
-            select(literal(slot.version).label("version"), literal(slot.hardware).label("hardware"))
-            for slot in offer.warm
-        )
+    pairs.extend(
+        select(literal(version).label("version"), literal(hardware).label("hardware"))
+        for version, hardware in warm
+    )
     assert pairs, "an empty offer claims nothing"
     return pairs[0] if len(pairs) == 1 else union(*pairs)  # type: ignore[return-value]
 
 
-def _head(version: ColumnElement[str], hardware: ColumnElement[str], now: datetime) -> Select[Any]:
+def _head(version: ColumnElement[str], hardware: ColumnElement[str]) -> Select[Any]:
     """The oldest claimable prediction of one version on one hardware SKU."""
     deployment_load = (
         select(func.count())
@@ -108,7 +114,7 @@ def _head(version: ColumnElement[str], hardware: ColumnElement[str], now: dateti
             _ROW.c.lease_owner.is_(None),
             _ROW.c.version == version,
             _ROW.c.hardware == hardware,
-            or_(_ROW.c.deadline_at.is_(None), _ROW.c.deadline_at > now),
+            or_(_ROW.c.deadline_at.is_(None), _ROW.c.deadline_at > bindparam("now")),
             or_(
                 _ROW.c.deployment.is_(None),
                 func.coalesce(deployment_cap, UNCAPPED) > deployment_load,
@@ -138,18 +144,22 @@ class Claim:
         return max(0.0, (self.claimed_at - self.prediction.created_at).total_seconds())
 
 
-def claim_statement(
-    worker_id: str,
-    offer: Offer | None,
-    now: datetime,
-    expires: datetime,
-    *,
-    skip_locked: bool,
-) -> Update:
+def claim_statement(offer: Offer | None, *, skip_locked: bool) -> Update:
     """Lease the next queued prediction that fits ``offer`` (anything when None): the heads of
-    the candidate (version, hardware) queues, the least loaded version's first."""
-    candidates = _candidates(offer).subquery("candidates")
-    head = _head(candidates.c.version, candidates.c.hardware, now)
+    the candidate (version, hardware) queues, the least loaded version's first. Execute it with
+    ``worker_id``, ``now`` and ``expires``."""
+    if offer is None:
+        return _claim_statement(SKU_NAMES, (), skip_locked)
+    warm = tuple((slot.version, slot.hardware) for slot in offer.warm)
+    return _claim_statement(tuple(offer.startable_hardware), warm, skip_locked)
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _claim_statement(
+    startable: tuple[str, ...], warm: tuple[tuple[str, str], ...], skip_locked: bool
+) -> Update:
+    candidates = _candidates(startable, warm).subquery("candidates")
+    head = _head(candidates.c.version, candidates.c.hardware)
     if skip_locked:
         head = head.with_for_update(skip_locked=True, of=_ROW)
     load = (
@@ -180,8 +190,8 @@ def claim_statement(
             predictions.c.lease_owner.is_(None),
         )
         .values(
-            lease_owner=worker_id,
-            lease_expires_at=expires,
+            lease_owner=bindparam("worker_id"),
+            lease_expires_at=bindparam("expires"),
             attempts=predictions.c.attempts + 1,
         )
         .returning(predictions)
