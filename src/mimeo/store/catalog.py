@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Update, delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.errors import Conflict, NotFound
@@ -47,14 +47,12 @@ def _model(row: Any, latest: Version | None) -> Model:
     )
 
 
-def counted_run(model: str) -> Update:
-    """One more run of ``owner/name``, written with the prediction's completion."""
-    owner, _, name = model.partition("/")
-    return (
-        update(models)
-        .where(models.c.owner == owner, models.c.name == name)
-        .values(run_count=models.c.run_count + 1)
-    )
+COUNTED_RUN = (
+    update(models)
+    .where(models.c.owner == bindparam("model_owner"), models.c.name == bindparam("model_name"))
+    .values(run_count=models.c.run_count + 1)
+)
+"""One more run of ``model_owner/model_name``, written with the prediction's completion."""
 
 
 class CatalogRepository:
