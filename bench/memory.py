@@ -102,8 +102,8 @@ def main() -> None:
     first = readings[0][1]
     later = readings[len(readings) // 2 :] if len(readings) >= 4 else readings
     per_prediction = slope(later)
-    at_target = first + per_prediction * (TARGET - readings[0][0])
     last_n, last = readings[-1]
+    at_target = last + per_prediction * (TARGET - last_n)
     print(
         f"RSS after {readings[0][0]}: {first / 2**20:.1f} MiB; after {last_n}: "
         f"{last / 2**20:.1f} MiB ({last / first:.3f}x)"
