@@ -2,7 +2,8 @@
 
 Both run in this one invocation on the same predictor (tests/fixtures/echo), each measured with
 the same sequential httpx client after a warm-up. Prints p50/p99 and the ratio mimeo / Cog.
-Target: mimeo p50 <= 1.5 x bare Cog p50.
+Target: mimeo p50 <= 2.5 x bare Cog p50, p99 <= 3 x bare Cog p99. ``--cluster`` measures mimeo
+laid out as a cluster (PostgreSQL, API and worker over HTTP; see ``harness.mimeo_node``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
-from harness import ROOT, TOKEN, Latency, mimeo_server, push, start_bare_cog
+from harness import ROOT, TOKEN, Latency, mimeo_server, mode, push, start_bare_cog
 
 FIXTURE = ROOT / "tests" / "fixtures" / "echo"
 
@@ -56,8 +57,8 @@ def bare_cog(model_dir: Path, env_dir: Path, n: int) -> Latency:
         loop.close()
 
 
-def through_mimeo(model_dir: Path, env_dir: Path, n: int) -> Latency:
-    with mimeo_server(env_dir) as url:
+def through_mimeo(model_dir: Path, env_dir: Path, n: int, cluster: bool) -> Latency:
+    with mimeo_server(env_dir, cluster=cluster) as url:
         push(url, model_dir, "bench/echo", env_dir)
         with httpx.Client(
             base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=70
@@ -74,19 +75,21 @@ def through_mimeo(model_dir: Path, env_dir: Path, n: int) -> Latency:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=300, help="requests per side")
+    parser.add_argument("--cluster", action="store_true", help="PostgreSQL, API and worker apart")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         model_dir = Path(scratch) / "echo"
         shutil.copytree(FIXTURE, model_dir)
         env_dir = Path(scratch) / "envs"
         cog = bare_cog(model_dir, env_dir, args.n)
-        mimeo = through_mimeo(model_dir, env_dir, args.n)
+        mimeo = through_mimeo(model_dir, env_dir, args.n, args.cluster)
+    print(f"mimeo {mode(args.cluster)}, {args.n} sequential requests per side")
     print(f"{'':22}{'p50 ms':>10}{'p99 ms':>10}")
     print(f"{'bare Cog (coglet)':22}{cog.p50 * 1e3:10.2f}{cog.p99 * 1e3:10.2f}")
     print(f"{'mimeo Prefer: wait':22}{mimeo.p50 * 1e3:10.2f}{mimeo.p99 * 1e3:10.2f}")
     print(
         f"ratio mimeo/Cog: p50 {mimeo.p50 / cog.p50:.2f}x  p99 {mimeo.p99 / cog.p99:.2f}x "
-        f"(target p50 <= 1.5x)"
+        f"(target p50 <= 2.5x, p99 <= 3x)"
     )
 
 

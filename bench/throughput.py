@@ -10,7 +10,8 @@ in for a perfect load balancer (coglet would answer 409 to a second one; mimeo's
 job on its side). With N not a multiple of K the bare servers are unevenly loaded.
 
 Prints predictions/s and p50/p99 latency for each N, and the ratios mimeo/bare for all three:
-throughput below 1.00x and latency above 1.00x mean mimeo is slower.
+throughput below 1.00x and latency above 1.00x mean mimeo is slower. Target: at 8 clients on
+two instances, throughput >= 0.50x. ``--cluster``: PostgreSQL, API and worker apart.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from harness import (
     TOKEN,
     Latency,
     cog_servers_under,
-    mimeo_process,
+    mimeo_node,
+    mode,
     push,
     start_bare_cog,
 )
@@ -115,9 +117,16 @@ async def bare_cog(
 
 
 async def through_mimeo(
-    model_dir: Path, env_dir: Path, instances: int, counts: Sequence[int], requests: int
+    model_dir: Path,
+    env_dir: Path,
+    instances: int,
+    counts: Sequence[int],
+    requests: int,
+    cluster: bool,
 ) -> dict[int, Run]:
-    with mimeo_process(env_dir, {"MIMEO_MAX_INSTANCES": str(instances)}) as (url, pid):
+    limits = {"MIMEO_MAX_INSTANCES": str(instances)}
+    with mimeo_node(env_dir, limits, cluster=cluster) as node:
+        url = node.url
         push(url, model_dir, MODEL, env_dir)
         async with AsyncExitStack() as stack:
             http = [
@@ -136,7 +145,7 @@ async def through_mimeo(
                     )
                 )
 
-            await warm_up(send, pid, instances)
+            await warm_up(send, node.worker_pid, instances)
             return {n: await drive(send, n, requests) for n in counts}
 
 
@@ -153,9 +162,12 @@ async def warm_up(send: Send, pid: int, instances: int) -> None:
     )
 
 
-def report(bare: dict[int, Run], mimeo: dict[int, Run], instances: int, requests: int) -> None:
+def report(
+    bare: dict[int, Run], mimeo: dict[int, Run], instances: int, requests: int, cluster: bool
+) -> None:
     table = Table(
-        title=f"echo predictor, {instances} instances, ~{requests} requests per row and side",
+        title=f"echo predictor, {instances} instances, ~{requests} requests per row and side; "
+        f"mimeo {mode(cluster)}",
         caption="ratio = mimeo/bare: throughput < 1.00x and latency > 1.00x mean mimeo is slower",
     )
     table.add_column("clients", justify="right")
@@ -183,14 +195,14 @@ def client_counts(values: list[str] | None) -> list[int]:
     return counts
 
 
-async def run(instances: int, counts: list[int], requests: int) -> None:
+async def run(instances: int, counts: list[int], requests: int, cluster: bool) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         model_dir = Path(scratch) / "echo"
         shutil.copytree(FIXTURE, model_dir)
         env_dir = Path(scratch) / "envs"
         bare = await bare_cog(model_dir, env_dir, instances, counts, requests)
-        mimeo = await through_mimeo(model_dir, env_dir, instances, counts, requests)
-    report(bare, mimeo, instances, requests)
+        mimeo = await through_mimeo(model_dir, env_dir, instances, counts, requests, cluster)
+    report(bare, mimeo, instances, requests, cluster)
 
 
 def main() -> None:
@@ -206,10 +218,11 @@ def main() -> None:
     parser.add_argument(
         "--requests", type=int, default=500, help="measured predictions per row and side"
     )
+    parser.add_argument("--cluster", action="store_true", help="PostgreSQL, API and worker apart")
     args = parser.parse_args()
     if args.instances < 1 or args.requests < 1:
         parser.error("--instances and --requests must be at least 1")
-    asyncio.run(run(args.instances, client_counts(args.clients), args.requests))
+    asyncio.run(run(args.instances, client_counts(args.clients), args.requests, args.cluster))
 
 
 if __name__ == "__main__":

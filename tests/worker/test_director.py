@@ -81,6 +81,19 @@ async def test_a_claimed_prediction_runs_and_its_outcome_is_reported(
     assert ended.outcome.metrics["predict_time"] >= 0
 
 
+async def test_a_full_pool_claims_only_what_it_can_place(
+    director: Director, channel: InMemoryChannel, version: Callable[[str], str]
+) -> None:
+    """A claimed prediction takes its slot at once, so the next offer does not count that slot
+    free again: more predictions than slots wait in the queue instead of being claimed and
+    handed back (the channel hands out whatever is queued, so a stale offer shows)."""
+    predictions = [channel.queue(version("echo"), text=str(n)) for n in range(4)]
+
+    ended = [await channel.ended(prediction) for prediction in predictions]
+
+    assert [type(report) for report in ended] == [Finished] * 4
+
+
 async def test_a_running_prediction_reports_its_start_and_logs_before_its_outcome(
     director: Director, channel: InMemoryChannel, version: Callable[[str], str]
 ) -> None:

@@ -5,12 +5,17 @@ model cannot starve another; within a version, creation order. A deployment neve
 flight than its ``max_in_flight`` across the fleet, and a prediction whose ``Cancel-After``
 deadline has passed is left for the sweeper to cancel. The same SQL runs on SQLite and on
 PostgreSQL, where ``FOR UPDATE SKIP LOCKED`` keeps concurrent claims from waiting on each other.
+
+The statement is built once per offer shape and kept: the worker, the clock and the lease's
+expiry are bound at execution. Building it and deriving SQLAlchemy's cache key from its tree cost
+more than the claim itself (~1.5 ms a call); a kept statement memoizes its key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +25,7 @@ from sqlalchemy import (
     String,
     Update,
     and_,
+    bindparam,
     cast,
     exists,
     func,
@@ -50,6 +56,9 @@ QUEUED = and_(
 )
 _IN_FLIGHT = predictions.alias("in_flight")
 _ROW = predictions.alias("queued_row")
+STATEMENTS_KEPT = 256
+"""Claim statements kept, one per distinct offer (hardware SKUs, warm slots and their kinds)
+seen lately."""
 
 
 def _queued_versions() -> CTE:
@@ -68,12 +77,13 @@ def _queued_versions() -> CTE:
     return versions.union_all(select(following).where(versions.c.version.is_not(None)))
 
 
-def _candidates(offer: Offer | None) -> Select[Any, Any, Any]:
+def _candidates(
+    startable: tuple[str, ...], warm: tuple[tuple[str, str, str], ...]
+) -> Select[Any, Any, Any]:
     """(version, hardware, kind) triples this worker could take: a queued version on hardware
     it can start (either kind: a NULL kind), or a version it has a warm slot for, of the kind
     that slot's instance runs (a training needs an instance in train mode)."""
     versions = _queued_versions()
-    startable = list(SKU_NAMES) if offer is None else offer.startable_hardware
     pairs: list[Select[Any, Any, Any]] = []
     if startable:
         hardware = union_all(*(select(literal(sku).label("hardware")) for sku in startable))
@@ -83,24 +93,20 @@ def _candidates(offer: Offer | None) -> Select[Any, Any, Any]:
             .select_from(versions.join(offered, true()))
             .where(versions.c.version.is_not(None))
         )
-    if offer is not None:
-        pairs.extend(
-            select(
-                literal(slot.version).label("version"),
-                literal(slot.hardware).label("hardware"),
-                literal(slot.kind).label("kind"),
-            )
-            for slot in offer.warm
+    pairs.extend(
+        select(
+            literal(version).label("version"),
+            literal(hardware).label("hardware"),
+            literal(kind).label("kind"),
         )
+        for version, hardware, kind in warm
+    )
     assert pairs, "an empty offer claims nothing"
     return pairs[0] if len(pairs) == 1 else union(*pairs)  # type: ignore[return-value]
 
 
 def _head(
-    version: ColumnElement[str],
-    hardware: ColumnElement[str],
-    kind: ColumnElement[str],
-    now: datetime,
+    version: ColumnElement[str], hardware: ColumnElement[str], kind: ColumnElement[str]
 ) -> Select[Any]:
     """The oldest claimable prediction of one version on one hardware SKU (of one kind, when
     ``kind`` is not NULL)."""
@@ -123,7 +129,7 @@ def _head(
             _ROW.c.version == version,
             _ROW.c.hardware == hardware,
             or_(kind.is_(None), _ROW.c.kind == kind),
-            or_(_ROW.c.deadline_at.is_(None), _ROW.c.deadline_at > now),
+            or_(_ROW.c.deadline_at.is_(None), _ROW.c.deadline_at > bindparam("now")),
             or_(
                 _ROW.c.deployment.is_(None),
                 func.coalesce(deployment_cap, UNCAPPED) > deployment_load,
@@ -155,18 +161,22 @@ class Claim:
         return max(0.0, (self.claimed_at - self.prediction.created_at).total_seconds())
 
 
-def claim_statement(
-    worker_id: str,
-    offer: Offer | None,
-    now: datetime,
-    expires: datetime,
-    *,
-    skip_locked: bool,
-) -> Update:
+def claim_statement(offer: Offer | None, *, skip_locked: bool) -> Update:
     """Lease the next queued prediction that fits ``offer`` (anything when None): the heads of
-    the candidate (version, hardware) queues, the least loaded version's first."""
-    candidates = _candidates(offer).subquery("candidates")
-    head = _head(candidates.c.version, candidates.c.hardware, candidates.c.kind, now)
+    the candidate (version, hardware) queues, the least loaded version's first. Execute it with
+    ``worker_id``, ``now`` and ``expires``."""
+    if offer is None:
+        return _claim_statement(SKU_NAMES, (), skip_locked)
+    warm = tuple((slot.version, slot.hardware, slot.kind) for slot in offer.warm)
+    return _claim_statement(tuple(offer.startable_hardware), warm, skip_locked)
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _claim_statement(
+    startable: tuple[str, ...], warm: tuple[tuple[str, str, str], ...], skip_locked: bool
+) -> Update:
+    candidates = _candidates(startable, warm).subquery("candidates")
+    head = _head(candidates.c.version, candidates.c.hardware, candidates.c.kind)
     if skip_locked:
         head = head.with_for_update(skip_locked=True, of=_ROW)
     load = (
@@ -197,8 +207,8 @@ def claim_statement(
             predictions.c.lease_owner.is_(None),
         )
         .values(
-            lease_owner=worker_id,
-            lease_expires_at=expires,
+            lease_owner=bindparam("worker_id"),
+            lease_expires_at=bindparam("expires"),
             attempts=predictions.c.attempts + 1,
         )
         .returning(predictions)

@@ -3,14 +3,20 @@ handed back. Each write is a guarded ``UPDATE`` (zero rows means the transition 
 or the lease is no longer the caller's) and announces what it changed.
 
 A prediction's sealed secret inputs stay while it may still run (a retry needs them) and go in
-the very write that ends it: every ending sets ``SECRETS_DROPPED``."""
+the very write that ends it: every ending sets ``SECRETS_DROPPED``.
+
+The statements a prediction meets on every run (created, finished, the run counted) are built
+once and their values bound at execution: SQLAlchemy then finds their compiled form by a cache
+key it keeps on the statement, instead of building a statement and deriving its key each time.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, insert, select, update
 
 from mimeo.core.changes import ChangeKind, PredictionChange
 from mimeo.core.errors import InvalidTransition, LeaseLost
@@ -18,7 +24,7 @@ from mimeo.core.prediction_metrics import final_timing
 from mimeo.core.records import NewPrediction, Prediction, as_utc
 from mimeo.core.status import TERMINAL, PredictionStatus, sources_of
 from mimeo.queue.announcements import Transaction
-from mimeo.store.catalog import counted_run
+from mimeo.store.catalog import COUNTED_RUN
 from mimeo.store.tables import predictions
 
 SECRETS_DROPPED: dict[str, Any] = {"sealed_secrets": None}
@@ -32,38 +38,71 @@ def _leased(prediction_id: str, worker_id: str) -> tuple[ColumnElement[bool], ..
     return (predictions.c.id == prediction_id, predictions.c.lease_owner == worker_id)
 
 
+ENQUEUE = insert(predictions).returning(predictions)
+TIMING = select(predictions.c.created_at, predictions.c.started_at, predictions.c.metrics).where(
+    predictions.c.id == bindparam("prediction_id")
+)
+FINISH_VALUES = (
+    "status",
+    "output",
+    "error",
+    "completed_at",
+    "started_at",
+    "lease_owner",
+    "lease_expires_at",
+    "metrics",
+    "sealed_secrets",
+)
+"""What a finish writes; ``sealed_secrets`` is dropped (``SECRETS_DROPPED``) as it ends."""
+
+
+@cache
+def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
+    """The guarded write of a terminal status, from the statuses that may reach it; execute it
+    with ``prediction_id``, ``worker_id``, ``new_logs`` (when appended) and ``FINISH_VALUES``
+    prefixed ``new_``."""
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in FINISH_VALUES}
+    if new_logs:
+        values["logs"] = predictions.c.logs + bindparam("new_logs", type_=predictions.c.logs.type)
+    return (
+        update(predictions)
+        .where(
+            predictions.c.id == bindparam("prediction_id"),
+            predictions.c.lease_owner == bindparam("worker_id"),
+            predictions.c.status.in_(sorted(sources_of(status))),
+        )
+        .values(values)
+        .returning(predictions)
+    )
+
+
 async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Prediction:
     deadline = (
         None
         if new.cancel_after_seconds is None
         else now + timedelta(seconds=new.cancel_after_seconds)
     )
-    row = (
-        await tx.conn.execute(
-            insert(predictions)
-            .values(
-                id=new.id,
-                account_id=new.account_id,
-                model=new.model,
-                version=new.version,
-                input=new.input,
-                status=PredictionStatus.STARTING,
-                source=new.source,
-                logs="",
-                metrics={},
-                created_at=now,
-                deadline_at=deadline,
-                webhook=new.webhook,
-                webhook_events_filter=new.webhook_events_filter,
-                hardware=new.hardware,
-                deployment=new.deployment,
-                sealed_secrets=new.sealed_secrets,
-                kind=new.kind,
-                destination=new.destination,
-            )
-            .returning(predictions)
-        )
-    ).one()
+    values = {
+        "id": new.id,
+        "account_id": new.account_id,
+        "model": new.model,
+        "version": new.version,
+        "input": new.input,
+        "status": PredictionStatus.STARTING,
+        "source": new.source,
+        "logs": "",
+        "metrics": {},
+        "created_at": now,
+        "deadline_at": deadline,
+        "webhook": new.webhook,
+        "webhook_events_filter": new.webhook_events_filter,
+        "hardware": new.hardware,
+        "deployment": new.deployment,
+        "sealed_secrets": new.sealed_secrets,
+        "kind": new.kind,
+        "destination": new.destination,
+    }
+    row = (await tx.conn.execute(ENQUEUE, values)).one()
     prediction = Prediction.from_row(row)
     await tx.announce(PredictionChange(ChangeKind.CREATED, prediction))
     return prediction
@@ -154,13 +193,7 @@ async def finish(
     """Status, result, metrics and the released lease in one write; the model's run counted."""
     if status not in TERMINAL:
         raise InvalidTransition(f"{status} is not a terminal status")
-    current = (
-        await tx.conn.execute(
-            select(predictions.c.created_at, predictions.c.started_at, predictions.c.metrics).where(
-                predictions.c.id == prediction_id
-            )
-        )
-    ).first()
+    current = (await tx.conn.execute(TIMING, {"prediction_id": prediction_id})).first()
     if current is None:
         raise LeaseLost(f"Prediction {prediction_id} does not exist")
     timing = final_timing(
@@ -171,32 +204,25 @@ async def finish(
         now,
     )
     values: dict[str, Any] = {
-        "status": status,
-        "output": output,
-        "error": error,
-        "completed_at": now,
-        "started_at": timing.started_at,
-        "lease_owner": None,
-        "lease_expires_at": None,
-        "metrics": timing.metrics,
-        **SECRETS_DROPPED,
+        "prediction_id": prediction_id,
+        "worker_id": worker_id,
+        "new_status": status,
+        "new_output": output,
+        "new_error": error,
+        "new_completed_at": now,
+        "new_started_at": timing.started_at,
+        "new_lease_owner": None,
+        "new_lease_expires_at": None,
+        "new_metrics": timing.metrics,
+        "new_sealed_secrets": None,
     }
     if logs:
-        values["logs"] = predictions.c.logs + logs
-    row = (
-        await tx.conn.execute(
-            update(predictions)
-            .where(
-                *_leased(prediction_id, worker_id),
-                predictions.c.status.in_(list(sources_of(status))),
-            )
-            .values(**values)
-            .returning(predictions)
-        )
-    ).first()
+        values["new_logs"] = logs
+    row = (await tx.conn.execute(_finish_statement(status, bool(logs)), values)).first()
     if row is None:
         raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
-    await tx.conn.execute(counted_run(row.model))
+    owner, _, name = row.model.partition("/")
+    await tx.conn.execute(COUNTED_RUN, {"model_owner": owner, "model_name": name})
     prediction = Prediction.from_row(row)
     await tx.announce(
         PredictionChange(

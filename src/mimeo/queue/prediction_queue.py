@@ -57,9 +57,10 @@ class PredictionQueue:
     async def claim(self, worker_id: str, offer: Offer | None = None) -> Claim | None:
         now = self._clock()
         expires = lease_expiry(now, self.lease_seconds)
-        statement = claim_statement(worker_id, offer, now, expires, skip_locked=self._skip_locked)
+        statement = claim_statement(offer, skip_locked=self._skip_locked)
+        bound = {"worker_id": worker_id, "now": now, "expires": expires}
         async with self._transaction() as tx:
-            row = (await tx.conn.execute(statement)).first()
+            row = (await tx.conn.execute(statement, bound)).first()
             if row is None:
                 return None
             drained = not (await tx.conn.execute(ANY_QUEUED)).scalar_one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, delete, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.accounts import PUBLIC
@@ -73,14 +73,19 @@ async def model_with_latest(conn: AsyncConnection, row: Any) -> Model:
     return _model(row, None if version is None else _version(version))
 
 
-def counted_run(model: str) -> Update:
-    """One more run of ``owner/name``, written with the prediction's completion."""
-    owner, _, name = model.partition("/")
-    return (
-        update(models)
-        .where(models.c.owner == owner, models.c.name == name)
-        .values(run_count=models.c.run_count + 1)
-    )
+COUNTED_RUN = (
+    update(models)
+    .where(models.c.owner == bindparam("model_owner"), models.c.name == bindparam("model_name"))
+    .values(run_count=models.c.run_count + 1)
+)
+"""One more run of ``model_owner/model_name``, written with the prediction's completion."""
+MODEL_NAMED = select(*MODEL_COLUMNS).where(
+    models.c.owner == bindparam("owner"), models.c.name == bindparam("name")
+)
+"""Read on every prediction's creation, so built once: its compiled form is found at once."""
+VERSION_OF_MODEL = select(versions).where(
+    versions.c.model_id == bindparam("model_id"), versions.c.id == bindparam("version_id")
+)
 
 
 class CatalogRepository:
@@ -124,11 +129,7 @@ class CatalogRepository:
 
     async def get_model(self, owner: str, name: str) -> Model:
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(*MODEL_COLUMNS).where(models.c.owner == owner, models.c.name == name)
-                )
-            ).first()
+            row = (await conn.execute(MODEL_NAMED, {"owner": owner, "name": name})).first()
             if row is None:
                 raise NotFound(f"Model {owner}/{name} not found")
             return _model(row, await self._latest(conn, row.latest_version_id, row.id))
@@ -263,11 +264,8 @@ class CatalogRepository:
             )
 
     async def _version_row(self, conn: AsyncConnection, model_id: int, version_id: str) -> Any:
-        return (
-            await conn.execute(
-                select(versions).where(versions.c.model_id == model_id, versions.c.id == version_id)
-            )
-        ).first()
+        bound = {"model_id": model_id, "version_id": version_id}
+        return (await conn.execute(VERSION_OF_MODEL, bound)).first()
 
     async def _latest(
         self, conn: AsyncConnection, version_id: str | None, model_id: int

@@ -98,6 +98,10 @@ class InlineConnection:
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._conn.cursor())
 
+    async def begin_immediate(self) -> None:
+        """Take the write lock now, so a transaction that reads then writes cannot deadlock."""
+        await _unless_busy(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+
     async def commit(self) -> None:
         await _unless_busy(self._conn.commit)
 

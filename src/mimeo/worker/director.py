@@ -110,6 +110,7 @@ class Director:
 
     def _start_job(self, job: Job) -> None:
         running = RunningJob(job)
+        self._runner.place(running)
         self._running[job.prediction_id] = running
         task = asyncio.create_task(self._runner.run(running))
         self._tasks.add(task)

@@ -45,6 +45,19 @@ class JobRunner:
         self.api = api
         self.pool = pool
 
+    def place(self, running: RunningJob) -> None:
+        """Take the job's slot in the pool as soon as it is claimed, before the next offer is
+        made: a slot taken only once the job's task first runs was offered again meanwhile,
+        and the prediction claimed for it came back as ``NoCapacity`` (handed back, the log
+        telling the user the worker shut down). Without a slot, ``run`` hands the job back."""
+        with contextlib.suppress(NoCapacity):
+            running.instance = self._assign(running.job)
+
+    def _assign(self, job: Job) -> Instance:
+        """A slot on an instance of the job's version, hardware and kind; a new instance is
+        started for (and billed to) the job's deployment."""
+        return self.pool.assign(job.version, job.hardware, job.kind, job.deployment)
+
     async def run(self, running: RunningJob) -> None:
         job = running.job
         log.info("prediction.claimed", prediction_id=job.prediction_id, attempt=job.attempt)
@@ -57,8 +70,9 @@ class JobRunner:
         relay.metrics["queue_time"] = job.queued_seconds
         reporter = asyncio.create_task(self._report_until_done(running, relay))
         try:
-            running.instance = self.pool.assign(job.version, job.hardware, job.kind, job.deployment)
-            await self._run_on_instance(running, running.instance, relay)
+            instance = running.instance or self._assign(job)
+            running.instance = instance
+            await self._run_on_instance(running, instance, relay)
         except NoCapacity:
             relay.hand_back()
         except SetupFailed as error:
