@@ -1,5 +1,5 @@
 """``mimeo collections``: define collections of models on a server, with the worker token (the
-operator's credential until accounts have administrators)."""
+fleet operator's credential) or an administrator's token."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from mimeo.cli.client import api_client, request_json
 from mimeo.core.errors import MimeoError
 from mimeo.core.identifiers import ModelRef
 
@@ -24,21 +25,14 @@ Server = Annotated[
 ]
 WorkerToken = Annotated[
     str,
-    typer.Option("--token", envvar="MIMEO_WORKER_TOKEN", help="The server's worker token."),
+    typer.Option(
+        "--token",
+        envvar="MIMEO_WORKER_TOKEN",
+        help="The server's worker token, or an administrator's API token.",
+    ),
 ]
 Slug = Annotated[str, typer.Argument(help="The collection's slug, like text-to-image.")]
 Model = Annotated[str, typer.Argument(help="owner/name of the model.")]
-
-
-async def _call(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> Any:
-    response = await client.request(method, path, **kwargs)
-    if response.status_code >= 400:
-        try:
-            detail = response.json().get("detail", response.text)
-        except ValueError:
-            detail = response.text
-        raise MimeoError(f"{response.status_code}: {detail}")
-    return None if response.status_code == 204 else response.json()
 
 
 async def save_collection(
@@ -49,29 +43,28 @@ async def save_collection(
     full_description: str | None = None,
 ) -> dict[str, Any]:
     body = {"name": name, "description": description, "full_description": full_description}
-    answer: dict[str, Any] = await _call(client, "PUT", f"/v1/admin/collections/{slug}", json=body)
+    path = f"/v1/admin/collections/{slug}"
+    answer: dict[str, Any] = await request_json(client, "PUT", path, json=body)
     return answer
 
 
 async def delete_collection(client: httpx.AsyncClient, slug: str) -> None:
-    await _call(client, "DELETE", f"/v1/admin/collections/{slug}")
+    await request_json(client, "DELETE", f"/v1/admin/collections/{slug}")
 
 
 async def add_model(client: httpx.AsyncClient, slug: str, model: str) -> None:
     ref = ModelRef.parse(model)
-    await _call(client, "PUT", f"/v1/admin/collections/{slug}/models/{ref.full_name}")
+    await request_json(client, "PUT", f"/v1/admin/collections/{slug}/models/{ref.full_name}")
 
 
 async def remove_model(client: httpx.AsyncClient, slug: str, model: str) -> None:
     ref = ModelRef.parse(model)
-    await _call(client, "DELETE", f"/v1/admin/collections/{slug}/models/{ref.full_name}")
+    await request_json(client, "DELETE", f"/v1/admin/collections/{slug}/models/{ref.full_name}")
 
 
 def _run(server: str, token: str, call: Callable[[httpx.AsyncClient], Awaitable[object]]) -> None:
     async def run() -> None:
-        async with httpx.AsyncClient(
-            base_url=server.rstrip("/"), headers={"Authorization": f"Bearer {token}"}
-        ) as client:
+        async with api_client(server, token) as client:
             await call(client)
 
     try:
