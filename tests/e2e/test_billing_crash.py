@@ -23,7 +23,6 @@ from tests.waiting import eventually
 
 pytestmark = pytest.mark.slow
 PREDICTIONS = 6
-OPERATOR_TOKEN = "billing-operator-token"
 CPU_MICROS_PER_SECOND = 100
 
 
@@ -37,10 +36,9 @@ def mimeo(server: MimeoServer, *args: str) -> str:
 def test_predictions_completing_across_a_kill_9_are_each_charged_once(
     tmp_path: Path, env_dir: Path
 ) -> None:
-    env = {**LEASE, "MIMEO_WORKER_TOKEN": OPERATOR_TOKEN}
     created: list[str] = []
     with (
-        running_server(tmp_path, env_dir, "--examples", "none", **env) as first,
+        running_server(tmp_path, env_dir, "--examples", "none", **LEASE) as first,
         tracked(first, created) as before,
     ):
         first.push(FIXTURES / "sleep-logs", "billing/sleep")
@@ -56,7 +54,7 @@ def test_predictions_completing_across_a_kill_9_are_each_charged_once(
     assert_no_orphans(orphans)
 
     with (
-        running_server(tmp_path, env_dir, "--examples", "none", **env) as second,
+        running_server(tmp_path, env_dir, "--examples", "none", **LEASE) as second,
         tracked(second, created) as after,
     ):
         final = after.settled()
