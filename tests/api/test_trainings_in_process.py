@@ -144,3 +144,14 @@ async def test_a_training_whose_destination_was_deleted_fails_saying_so(app: App
 
     assert ended["status"] == "failed"
     assert "No version was made" in ended["error"]
+
+
+async def test_a_member_trains_into_its_organizations_model(app: App) -> None:
+    """An organization's members may change its models, so they may make its versions."""
+    await app.context.store.accounts.create("acme", "organization")
+    await app.context.store.accounts.add_member("acme", "alice")
+
+    training = await train(app, destination="acme/tuned")
+
+    tuned = await app.context.store.catalog.get_model("acme", "tuned")
+    assert (training["destination"], tuned.visibility) == ("acme/tuned", "private")

@@ -4,10 +4,10 @@ A training is a prediction row of kind ``training`` (queue, leases, sweeps, stre
 are the prediction's); the version's ``train:`` function runs on an instance in coglet's train
 mode. Two moments differ from a prediction:
 
-- creating it: the destination (``owner/name``) must be the caller's model. Replicate requires it
-  to exist already; mimeo creates it for the caller when it does not (under the caller's own
-  username only), so one call is enough to fine-tune, and the name is taken before the training
-  runs rather than found taken after it;
+- creating it: the destination (``owner/name``) must be a model the caller may change (its own
+  or an organization's it belongs to). Replicate requires it to exist already; mimeo creates it
+  (private) when it does not, so one call is enough to fine-tune, and the name is taken before
+  the training runs rather than found taken after it;
 - finishing it: a succeeded training's ``weights`` file becomes a new version of the
   destination, made from the trained version's code (the same archive) with the weights as
   ``COG_WEIGHTS``, before the training is recorded as succeeded, so whoever sees it succeeded
@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 
 from mimeo.api.context import AppContext
+from mimeo.core.accounts import may_change
 from mimeo.core.blob_refs import blob_key
 from mimeo.core.errors import NotFound
 from mimeo.core.identifiers import ModelRef
@@ -39,21 +40,17 @@ WEIGHTS = "weights"
 
 
 async def destination_model(context: AppContext, account: Account, destination: str) -> Model:
-    """The caller's model ``destination``, created (private) when it does not exist yet."""
+    """A model ``account`` may change (its own, or an organization's it belongs to), created
+    (private) when it does not exist yet."""
     ref = ModelRef.parse(destination)
     if ref.version is not None:
         raise NotFound(f"Destination {destination!r} must be a model (owner/name), not a version")
+    if not may_change(ref.owner, account):
+        raise NotFound(f"Destination model {ref.full_name} not found among your models")
     catalog = context.store.catalog
     model = await catalog.find_model(ref.owner, ref.name)
     if model is not None:
-        if model.account_id != account.id:
-            raise NotFound(f"Destination model {ref.full_name} not found among your models")
         return model
-    if ref.owner != account.username:
-        raise NotFound(
-            f"Destination model {ref.full_name} not found: mimeo creates a missing destination "
-            f"only under your own username ({account.username}/...)"
-        )
     log.info("training.destination_created", model=ref.full_name)
     return await catalog.create_model(account.id, ref.owner, ref.name, visibility="private")
 
