@@ -155,3 +155,22 @@ async def test_a_member_trains_into_its_organizations_model(app: App) -> None:
 
     tuned = await app.context.store.catalog.get_model("acme", "tuned")
     assert (training["destination"], tuned.visibility) == ("acme/tuned", "private")
+
+
+async def test_another_accounts_private_model_cannot_be_trained(app: App) -> None:
+    """Training it would copy its code into bob's destination: it is not found, as missing."""
+    trainer = await app.context.store.catalog.get_model("alice", "trainer")
+    await app.context.store.catalog.update_model(trainer, visibility="private")
+
+    async with app.client(BOB_TOKEN) as bob:
+        attempt = await bob.post(
+            TRAININGS, json={"destination": "bob/copy", "input": {"greeting": "mine"}}
+        )
+        missing = await bob.post(
+            TRAININGS.replace("alice/trainer", "alice/nothing"),
+            json={"destination": "bob/copy", "input": {"greeting": "mine"}},
+        )
+
+    assert attempt.status_code == 404
+    assert attempt.json()["detail"] == missing.json()["detail"].replace("nothing", "trainer")
+    assert await app.context.store.catalog.find_model("bob", "copy") is None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, TrainingDep
+from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, TrainingDep, VisibleModelDep
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import page_json, training_json
 from mimeo.api.services.predictions import CreationDep, PredictionRequest
@@ -28,11 +28,11 @@ class TrainingRequest(PredictionRequest):
 
 @router.post("/v1/models/{owner}/{name}/versions/{version_id}/trainings", status_code=201)
 async def create(
-    owner: str, name: str, version_id: str, body: TrainingRequest, creation: CreationDep
+    version_id: str, body: TrainingRequest, model: VisibleModelDep, creation: CreationDep
 ) -> JSONResponse:
-    catalog = creation.context.store.catalog
-    model = await catalog.get_model(owner, name)
-    version = await catalog.get_version(model, version_id)
+    """Another account's private model is not found here either: training it would copy its
+    code into the caller's destination."""
+    version = await creation.context.store.catalog.get_version(model, version_id)
     destination = await destination_model(creation.context, creation.account, body.destination)
     if body.webhook is None and body.webhook_completed is not None:
         body = body.model_copy(
