@@ -27,9 +27,10 @@ class Unsealable(Exception):
     (a database restored without its ``server_secrets``), or the text was altered."""
 
 
-def fernet_for(secret: str) -> Fernet:
-    """The secret is a URL-safe random string; Fernet wants 32 bytes, base64-encoded."""
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_CONTEXT).derive(
+def fernet_for(secret: str, purpose: bytes = KEY_CONTEXT) -> Fernet:
+    """A key of its own for each ``purpose`` from one server secret (a URL-safe random string;
+    Fernet wants 32 bytes, base64-encoded): the secret inputs, the web UI's sessions."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         secret.encode()
     )
     return Fernet(base64.urlsafe_b64encode(key))

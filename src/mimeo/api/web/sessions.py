@@ -10,7 +10,6 @@ know it, and signing in makes a new nonce (no session fixation).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -18,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 from fastapi import Depends, Request, Response
 
 from mimeo.api.context import AppContext
@@ -26,6 +25,7 @@ from mimeo.api.http.deps import ContextDep, account_for_token
 from mimeo.api.http.links import base_url
 from mimeo.core.errors import Forbidden, Unauthenticated
 from mimeo.core.records import Account
+from mimeo.store.sealing import fernet_for
 
 COOKIE = "mimeo_session"
 SESSION_SECONDS = 14 * 24 * 3600
@@ -48,8 +48,7 @@ class SessionSeal:
     """Seals sessions into cookie values and opens them; derives their CSRF tokens."""
 
     def __init__(self, secret: str) -> None:
-        digest = hashlib.sha256(f"{SECRET_NAME}\n{secret}".encode()).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+        self._fernet = fernet_for(secret, b"mimeo: web sessions")
         self._csrf_key = hashlib.sha256(f"csrf\n{secret}".encode()).digest()
 
     def seal(self, session: Session) -> str:
