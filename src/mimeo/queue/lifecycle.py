@@ -76,7 +76,11 @@ def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
     )
 
 
-async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Prediction:
+async def enqueue(
+    tx: Transaction, new: NewPrediction, now: datetime, lease: dict[str, Any] | None = None
+) -> Prediction:
+    """``lease``: the prediction is created already claimed (``lease_owner``,
+    ``lease_expires_at``), its first attempt counted as a claim counts it."""
     deadline = (
         None
         if new.cancel_after_seconds is None
@@ -102,6 +106,8 @@ async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Predict
         "kind": new.kind,
         "destination": new.destination,
     }
+    if lease is not None:
+        values.update(lease, attempts=1)
     row = (await tx.conn.execute(ENQUEUE, values)).one()
     prediction = Prediction.from_row(row)
     await tx.announce(PredictionChange(ChangeKind.CREATED, prediction))
