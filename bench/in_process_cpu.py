@@ -26,7 +26,7 @@ from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.platform import platform
-from mimeo.core.protocol import Finished, Offer, Outcome, WarmSlot
+from mimeo.core.protocol import Finished, Offer, Outcome, Progress, WarmSlot
 from mimeo.settings import Settings
 
 TOKEN = "r8_bench-token"
@@ -42,19 +42,23 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-async def stand_in_worker(context: AppContext, hardware: str) -> None:
-    """Claims as the director does with one idle warm instance, and ends each prediction."""
+async def stand_in_worker(context: AppContext, hardware: str, logs: bool) -> None:
+    """Claims as the director does with one idle warm instance, and ends each prediction; with
+    ``logs``, reports its start and a log line first, as a model that prints does."""
     channel = InProcessWorkerChannel(context, "wkr_bench")
     offer = Offer(warm=[WarmSlot(version=VERSION_ID, hardware=hardware)], startable_hardware=[])
     outcome = Outcome(status="succeeded", output="hi", metrics={"predict_time": 0.0})
     while True:
         job = await channel.claim(20.0, offer)
         if job is not None:
+            if logs:
+                started = Progress(worker_id=channel.worker_id, started=True, logs="loading\n")
+                await channel.report(job.prediction_id, started)
             report = Finished(worker_id=channel.worker_id, outcome=outcome)
             await channel.report(job.prediction_id, report)
 
 
-async def measure(n: int) -> None:
+async def measure(n: int, logs: bool) -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         # No pacing: the token's rate limit would hold each create to its pace.
         settings = Settings(data_dir=Path(data_dir), rate_limit_predictions_per_second=0)
@@ -75,7 +79,7 @@ async def measure(n: int) -> None:
                 "begin",
                 lambda _conn: transactions.__setitem__(0, transactions[0] + 1),
             )
-            worker = asyncio.create_task(stand_in_worker(context, model.hardware))
+            worker = asyncio.create_task(stand_in_worker(context, model.hardware, logs))
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(create_app(context)),
                 base_url="http://mimeo.bench",
@@ -99,8 +103,9 @@ async def measure(n: int) -> None:
                 wakeups = context.bus.work_generation - wakeups
                 begun = transactions[0] - begun
             worker.cancel()
+    shape = " (a start report first)" if logs else ""
     print(
-        f"{n} sequential predictions in process: CPU {cpu / n * 1e3:.2f} ms, "
+        f"{n} sequential predictions in process{shape}: CPU {cpu / n * 1e3:.2f} ms, "
         f"wall {wall / n * 1e3:.2f} ms, {begun / n:.2f} transactions, "
         f"{wakeups / n:.2f} work wake-ups per prediction"
     )
@@ -109,11 +114,14 @@ async def measure(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=1000, help="measured predictions")
-    n = parser.parse_args().n
+    parser.add_argument(
+        "--logs", action="store_true", help="the worker reports each start with a log line"
+    )
+    args = parser.parse_args()
     with open(os.devnull, "w") as devnull:
         # Each prediction's log lines are rendered as ``mimeo serve`` renders them, unseen.
         structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
-        asyncio.run(measure(n))
+        asyncio.run(measure(args.n, args.logs))
 
 
 if __name__ == "__main__":

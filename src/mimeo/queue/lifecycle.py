@@ -121,6 +121,9 @@ async def transition(
     target: PredictionStatus,
     values: dict[str, Any],
     kind: ChangeKind,
+    *,
+    new_logs: bool = False,
+    new_output: bool = False,
 ) -> Prediction:
     row = (
         await tx.conn.execute(
@@ -141,7 +144,7 @@ async def transition(
             f"Prediction {prediction_id} cannot go from {current.status} to {target}"
         )
     prediction = Prediction.from_row(row)
-    await tx.announce(PredictionChange(kind, prediction))
+    await tx.announce(PredictionChange(kind, prediction, new_logs=new_logs, new_output=new_output))
     return prediction
 
 

@@ -88,16 +88,26 @@ class PredictionQueue:
         async with self._transaction() as tx:
             return await lifecycle.leased_update(tx, prediction_id, worker_id, self._lease())
 
-    async def start(self, prediction_id: str, worker_id: str) -> Prediction:
-        """The model began running this prediction: ``starting -> processing``."""
+    async def start(
+        self, prediction_id: str, worker_id: str, *, logs: str = "", output: Any = UNCHANGED
+    ) -> Prediction:
+        """The model began running this prediction: ``starting -> processing``, with what it
+        logged and output since (as ``progress``), the lease renewed, in one write."""
+        values = {
+            "started_at": self._clock(),
+            **self._lease(),
+            **lifecycle.progress_values(logs, output),
+        }
         async with self._transaction() as tx:
             return await lifecycle.transition(
                 tx,
                 prediction_id,
                 worker_id,
                 PredictionStatus.PROCESSING,
-                {"started_at": self._clock()},
+                values,
                 ChangeKind.STARTED,
+                new_logs=bool(logs),
+                new_output=output is not UNCHANGED,
             )
 
     async def progress(

@@ -128,7 +128,8 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
     """Raises ``LeaseLost`` when the prediction is no longer this worker's.
 
     A prediction that starts and ends between two reports is one ``Finished`` report, one
-    transaction: ``finish`` dates the start from the model's own ``predict_time``.
+    transaction: ``finish`` dates the start from the model's own ``predict_time``. A report of
+    the start is one transaction too, with the logs and output that came with it.
     """
     report = text_only(report)
     queue = context.queue
@@ -149,15 +150,9 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
                 metrics=outcome.metrics,
             )
         case Progress():
-            if report.started:
-                prediction = await queue.start(prediction_id, worker_id)
-            if report.logs or report.output is not None or not report.started:
-                prediction = await queue.progress(
-                    prediction_id,
-                    worker_id,
-                    logs=report.logs,
-                    output=UNCHANGED if report.output is None else report.output.value,
-                )
+            output = UNCHANGED if report.output is None else report.output.value
+            write = queue.start if report.started else queue.progress
+            prediction = await write(prediction_id, worker_id, logs=report.logs, output=output)
     return ReportAnswer(cancel_requested=prediction.cancel_requested)
 
 
