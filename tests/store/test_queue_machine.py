@@ -1,8 +1,8 @@
 """A Hypothesis state machine over the queue on a real SQLite file: random interleavings of
-enqueue (with and without a ``Cancel-After`` deadline), claim, start, heartbeat, finish, cancel,
-hand-back, clock advances, lease expiry and deadline sweeps keep the queue's promises, and every
-change the queue makes is announced. (PostgreSQL runs the example tests; one database per example
-is too slow.)"""
+enqueue (with and without a ``Cancel-After`` deadline; queued, or created leased to a waiting
+worker), claim, start, heartbeat, finish, cancel, hand-back, clock advances, lease expiry and
+deadline sweeps keep the queue's promises, and every change the queue makes is announced.
+(PostgreSQL runs the example tests; one database per example is too slow.)"""
 
 from __future__ import annotations
 
@@ -62,23 +62,36 @@ class QueueMachine(RuleBasedStateMachine):
     def row(self, prediction_id: str) -> Prediction:
         return self.run(self.store.predictions.get(prediction_id))
 
+    def new(self, cancel_after: float | None) -> NewPrediction:
+        return NewPrediction(
+            id=new_prediction_id(),
+            account_id=self.account.id,
+            model="alice/echo",
+            version=VERSION_ID,
+            input={},
+            hardware=CPU,
+            cancel_after_seconds=cancel_after,
+        )
+
     @rule(target=predictions, cancel_after=st.none() | st.floats(min_value=5, max_value=90))
     def enqueue(self, cancel_after: float | None) -> str:
-        prediction = self.run(
-            self.queue.enqueue(
-                NewPrediction(
-                    id=new_prediction_id(),
-                    account_id=self.account.id,
-                    model="alice/echo",
-                    version=VERSION_ID,
-                    input={},
-                    hardware=CPU,
-                    cancel_after_seconds=cancel_after,
-                )
-            )
-        )
+        prediction = self.run(self.queue.enqueue(self.new(cancel_after)))
         self.clock.advance(0.001)
         return prediction.id
+
+    @rule(
+        target=predictions,
+        worker=workers,
+        cancel_after=st.none() | st.floats(min_value=5, max_value=90),
+    )
+    def enqueue_claimed(self, worker: str, cancel_after: float | None) -> str:
+        """Created already leased: a new prediction handed to a worker's waiting claim."""
+        claim = self.run(self.queue.enqueue_claimed(self.new(cancel_after), worker))
+        assert claim.prediction.lease_owner == worker
+        assert claim.prediction.attempts == 1
+        assert claim.prediction.status is PredictionStatus.STARTING
+        self.clock.advance(0.001)
+        return claim.prediction.id
 
     @rule(worker=workers)
     def claim(self, worker: str) -> None:

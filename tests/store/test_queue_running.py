@@ -32,6 +32,21 @@ async def test_start_moves_the_prediction_to_processing(
     assert (started.status, started.started_at) == (PredictionStatus.PROCESSING, clock.now)
 
 
+async def test_a_start_writes_what_came_with_it_and_renews_the_lease(
+    queue: PredictionQueue, leased: Prediction, clock: FakeClock
+) -> None:
+    clock.advance(5)
+
+    started = await queue.start(leased.id, "wkr_a", logs="loading\n", output=["a"])
+
+    assert (started.status, started.logs, started.output) == (
+        PredictionStatus.PROCESSING,
+        "loading\n",
+        ["a"],
+    )
+    assert started.lease_expires_at == clock.now + timedelta(seconds=LEASE_SECONDS)
+
+
 async def test_only_the_lease_holder_may_start(queue: PredictionQueue, leased: Prediction) -> None:
     with pytest.raises(LeaseLost):
         await queue.start(leased.id, "wkr_b")

@@ -42,6 +42,7 @@ def change(kind: ChangeKind, *, logs: bool = False, output: bool = False) -> Pre
     [
         (change(ChangeKind.CREATED), WebhookEvent.START),
         (change(ChangeKind.STARTED), None),
+        (change(ChangeKind.STARTED, logs=True), WebhookEvent.LOGS),
         (change(ChangeKind.PROGRESSED, logs=True), WebhookEvent.LOGS),
         (change(ChangeKind.PROGRESSED, output=True), WebhookEvent.OUTPUT),
         (change(ChangeKind.PROGRESSED, logs=True, output=True), WebhookEvent.OUTPUT),

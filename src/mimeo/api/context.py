@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from mimeo.api.http.rate_limit import CreationLimiter
 from mimeo.api.http.signing import UrlSigner
+from mimeo.api.services.hand_offs import HandOffs
 from mimeo.billing import BalanceCache
 from mimeo.core.prices import PriceList
 from mimeo.core.rate_limits import RateLimit
@@ -75,6 +76,8 @@ class AppContext:
     """Sends the webhook outbox from this API process; None where nothing should be sent."""
     cross_node: CrossNodeListener | None = None
     """Hears the changes made through other API nodes (PostgreSQL only)."""
+    hand_offs: HandOffs = field(default_factory=HandOffs)
+    """The embedded worker's claims waiting on this node, for new predictions to go straight to."""
     creation_limits: CreationLimiter = field(init=False)
     """Each token's pace of creating predictions, on this node (``settings.rate_limit_*``)."""
 

@@ -35,9 +35,11 @@ class PredictionChange:
     @property
     def frees_work(self) -> bool:
         """Whether a worker waiting for work may now find some: a prediction entered the queue,
-        or one of a deployment ended, which may lift the deployment's cap."""
+        or one of a deployment ended, which may lift the deployment's cap. A prediction created
+        already leased (handed to a waiting worker) is nobody else's work."""
         if self.kind in (ChangeKind.CREATED, ChangeKind.REQUEUED):
-            return self.prediction.status is PredictionStatus.STARTING
+            queued = self.prediction.status is PredictionStatus.STARTING
+            return queued and self.prediction.lease_owner is None
         return self.kind is ChangeKind.COMPLETED and self.prediction.deployment is not None
 
 

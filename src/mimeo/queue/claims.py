@@ -161,6 +161,13 @@ class Claim:
         return max(0.0, (self.claimed_at - self.prediction.created_at).total_seconds())
 
 
+@dataclass(frozen=True)
+class NothingFits:
+    """A look that claimed nothing; ``drained``: nothing at all waited in the queue either."""
+
+    drained: bool
+
+
 def claim_statement(offer: Offer | None, *, skip_locked: bool) -> Update:
     """Lease the next queued prediction that fits ``offer`` (anything when None): the heads of
     the candidate (version, hardware) queues, the least loaded version's first. Execute it with

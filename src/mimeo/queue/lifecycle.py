@@ -76,7 +76,11 @@ def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
     )
 
 
-async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Prediction:
+async def enqueue(
+    tx: Transaction, new: NewPrediction, now: datetime, lease: dict[str, Any] | None = None
+) -> Prediction:
+    """``lease``: the prediction is created already claimed (``lease_owner``,
+    ``lease_expires_at``), its first attempt counted as a claim counts it."""
     deadline = (
         None
         if new.cancel_after_seconds is None
@@ -102,6 +106,8 @@ async def enqueue(tx: Transaction, new: NewPrediction, now: datetime) -> Predict
         "kind": new.kind,
         "destination": new.destination,
     }
+    if lease is not None:
+        values.update(lease, attempts=1)
     row = (await tx.conn.execute(ENQUEUE, values)).one()
     prediction = Prediction.from_row(row)
     await tx.announce(PredictionChange(ChangeKind.CREATED, prediction))
@@ -115,6 +121,9 @@ async def transition(
     target: PredictionStatus,
     values: dict[str, Any],
     kind: ChangeKind,
+    *,
+    new_logs: bool = False,
+    new_output: bool = False,
 ) -> Prediction:
     row = (
         await tx.conn.execute(
@@ -135,7 +144,7 @@ async def transition(
             f"Prediction {prediction_id} cannot go from {current.status} to {target}"
         )
     prediction = Prediction.from_row(row)
-    await tx.announce(PredictionChange(kind, prediction))
+    await tx.announce(PredictionChange(kind, prediction, new_logs=new_logs, new_output=new_output))
     return prediction
 
 

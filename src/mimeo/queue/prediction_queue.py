@@ -18,7 +18,7 @@ from mimeo.core.records import NewPrediction, Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.queue import lifecycle, sweeps
 from mimeo.queue.announcements import Announcements, ChangeListener, ChangeRecorder
-from mimeo.queue.claims import ANY_QUEUED, Claim, claim_statement
+from mimeo.queue.claims import ANY_QUEUED, Claim, NothingFits, claim_statement
 from mimeo.queue.lifecycle import UNCHANGED
 
 
@@ -54,16 +54,33 @@ class PredictionQueue:
         async with self._transaction() as tx:
             return await lifecycle.enqueue(tx, new, self._clock())
 
+    async def enqueue_claimed(self, new: NewPrediction, worker_id: str) -> Claim:
+        """Enqueue ``new`` already claimed by ``worker_id``: for a worker waiting for work that
+        ``new`` fits, with nothing else it could take queued, this is the claim its next look
+        would make, without the look. Durable before its id is returned, as ``enqueue``."""
+        now = self._clock()
+        expires = lease_expiry(now, self.lease_seconds)
+        lease = {"lease_owner": worker_id, "lease_expires_at": expires}
+        async with self._transaction() as tx:
+            prediction = await lifecycle.enqueue(tx, new, now, lease)
+        return Claim(prediction, expires, now, sealed_secrets=new.sealed_secrets)
+
     async def claim(self, worker_id: str, offer: Offer | None = None) -> Claim | None:
+        looked = await self.look(worker_id, offer)
+        return looked if isinstance(looked, Claim) else None
+
+    async def look(self, worker_id: str, offer: Offer | None = None) -> Claim | NothingFits:
+        """Claim the next prediction that fits ``offer``; either way, say whether anything is
+        left in the queue (read in the same transaction)."""
         now = self._clock()
         expires = lease_expiry(now, self.lease_seconds)
         statement = claim_statement(offer, skip_locked=self._skip_locked)
         bound = {"worker_id": worker_id, "now": now, "expires": expires}
         async with self._transaction() as tx:
             row = (await tx.conn.execute(statement, bound)).first()
-            if row is None:
-                return None
             drained = not (await tx.conn.execute(ANY_QUEUED)).scalar_one()
+        if row is None:
+            return NothingFits(drained)
         return Claim(Prediction.from_row(row), expires, now, drained, row.sealed_secrets)
 
     async def heartbeat(self, prediction_id: str, worker_id: str) -> Prediction:
@@ -71,16 +88,26 @@ class PredictionQueue:
         async with self._transaction() as tx:
             return await lifecycle.leased_update(tx, prediction_id, worker_id, self._lease())
 
-    async def start(self, prediction_id: str, worker_id: str) -> Prediction:
-        """The model began running this prediction: ``starting -> processing``."""
+    async def start(
+        self, prediction_id: str, worker_id: str, *, logs: str = "", output: Any = UNCHANGED
+    ) -> Prediction:
+        """The model began running this prediction: ``starting -> processing``, with what it
+        logged and output since (as ``progress``), the lease renewed, in one write."""
+        values = {
+            "started_at": self._clock(),
+            **self._lease(),
+            **lifecycle.progress_values(logs, output),
+        }
         async with self._transaction() as tx:
             return await lifecycle.transition(
                 tx,
                 prediction_id,
                 worker_id,
                 PredictionStatus.PROCESSING,
-                {"started_at": self._clock()},
+                values,
                 ChangeKind.STARTED,
+                new_logs=bool(logs),
+                new_output=output is not UNCHANGED,
             )
 
     async def progress(

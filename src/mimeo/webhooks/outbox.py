@@ -39,15 +39,16 @@ def event_for(change: PredictionChange, wanted: frozenset[WebhookEvent]) -> Webh
     """The one event a change causes for a webhook that wants ``wanted``, if any.
 
     ``start`` is sent at creation, as Replicate does (the move to ``processing`` is not an
-    event). A change with both new output and new logs is one request: the body carries both.
-    The final object goes as ``completed``; a webhook that did not ask for ``completed`` but
-    asked for output or logs still hears about the last of them (as Cog's own server does).
+    event, though the logs and output that came with it are). A change with both new output and
+    new logs is one request: the body carries both. The final object goes as ``completed``; a
+    webhook that did not ask for ``completed`` but asked for output or logs still hears about
+    the last of them (as Cog's own server does).
     """
     if change.kind is ChangeKind.CREATED:
         return WebhookEvent.START if WebhookEvent.START in wanted else None
     if change.kind is ChangeKind.COMPLETED and WebhookEvent.COMPLETED in wanted:
         return WebhookEvent.COMPLETED
-    if change.kind not in (ChangeKind.PROGRESSED, ChangeKind.COMPLETED):
+    if change.kind not in (ChangeKind.STARTED, ChangeKind.PROGRESSED, ChangeKind.COMPLETED):
         return None
     if change.new_output and WebhookEvent.OUTPUT in wanted:
         return WebhookEvent.OUTPUT

@@ -26,6 +26,7 @@ from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
 from mimeo.api.http.serializers import prediction_json
 from mimeo.api.services.credit import require_credit
 from mimeo.api.services.file_inputs import resolve_file_inputs
+from mimeo.api.services.hand_offs import hand_off_or_enqueue
 from mimeo.core.errors import Conflict, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.records import (
@@ -172,7 +173,10 @@ class PredictionCreation:
                 return current
 
     async def _enqueue(self, new: NewPrediction) -> Prediction:
-        prediction = await self.context.queue.enqueue(new)
+        context = self.context
+        prediction = await hand_off_or_enqueue(
+            context.hand_offs, context.queue, context.bus.work_generation, new
+        )
         log.info("prediction.enqueued", prediction_id=new.id, model=new.model)
         return prediction
 

@@ -13,6 +13,7 @@ import structlog
 from pydantic import TypeAdapter
 
 from mimeo.api.context import AppContext
+from mimeo.api.services.hand_offs import wait_for_work_or_hand_off
 from mimeo.api.services.trainings import WEIGHTS, make_trained_version
 from mimeo.billing import charge_instances
 from mimeo.core.blob_refs import blob_key, blob_ref
@@ -33,7 +34,7 @@ from mimeo.core.protocol import (
 from mimeo.core.secret_inputs import reveal
 from mimeo.core.status import PredictionStatus
 from mimeo.core.unicode_text import lone_surrogate_at, replace_lone_surrogates
-from mimeo.queue import UNCHANGED
+from mimeo.queue import UNCHANGED, Claim
 from mimeo.storage.blob_store import check_key
 from mimeo.store.sealing import Unsealable
 
@@ -59,6 +60,8 @@ async def claim_job(
 
     When the last claim left the queue empty and no work was announced since, the first look is
     skipped: a worker coming back right after taking the only prediction costs no transaction.
+    The embedded worker's claim (no ``still_wanted``) may be handed a new prediction that fits
+    its offer as it is created (``hand_offs``): no look at all.
     ``still_wanted`` is asked before each claim, so a worker that hung up (it is shutting down)
     is not handed a prediction it will never run.
     """
@@ -69,45 +72,64 @@ async def claim_job(
         generation = context.bus.work_generation
         if still_wanted is not None and not await still_wanted():
             return None
-        claimed = await context.queue.claim(worker_id, offer) if look else None
+        looked = await context.queue.look(worker_id, offer) if look else None
         look = True
-        if claimed is not None:
-            if claimed.drained:
-                context.bus.queue_drained(generation)
-            p = claimed.prediction
-            try:
-                secrets = await context.store.sealer.open(claimed.sealed_secrets)
-            except Unsealable as error:
-                log.warning("prediction.secrets_unreadable", prediction_id=p.id)
-                await context.queue.finish(
-                    p.id, worker_id, PredictionStatus.FAILED, error=f"mimeo: {error}"
-                )
+        if looked is not None and looked.drained:
+            context.bus.queue_drained(generation)
+        claimed = looked if isinstance(looked, Claim) else None
+        if claimed is None:
+            remaining = give_up - loop.time()
+            if remaining <= 0:
+                return None
+            work = context.bus.wait_for_work(generation, min(remaining, CLAIM_RECHECK_SECONDS))
+            if still_wanted is not None or offer is None:
+                await work
                 continue
-            return Job(
-                prediction_id=p.id,
-                model=p.model,
-                version=p.version,
-                input=reveal(p.input, secrets),
-                secret_fields=sorted(secrets),
-                lease_expires_at=claimed.lease_expires_at,
-                lease_seconds=context.queue.lease_seconds,
-                attempt=p.attempts,
-                hardware=p.hardware,
-                deployment=p.deployment,
-                queued_seconds=claimed.queued_seconds,
-                kind=p.kind,
+            waiting = context.hand_offs.wait(worker_id, offer, generation)
+            claimed = await wait_for_work_or_hand_off(
+                context.hand_offs, context.queue, work, waiting
             )
-        remaining = give_up - loop.time()
-        if remaining <= 0:
-            return None
-        await context.bus.wait_for_work(generation, min(remaining, CLAIM_RECHECK_SECONDS))
+            if claimed is None:
+                continue
+        job = await _job(context, worker_id, claimed)
+        if job is not None:
+            return job
+
+
+async def _job(context: AppContext, worker_id: str, claimed: Claim) -> Job | None:
+    """The claimed prediction as the worker runs it; None when its secrets cannot be opened
+    (it failed, saying why)."""
+    p = claimed.prediction
+    try:
+        secrets = await context.store.sealer.open(claimed.sealed_secrets)
+    except Unsealable as error:
+        log.warning("prediction.secrets_unreadable", prediction_id=p.id)
+        await context.queue.finish(
+            p.id, worker_id, PredictionStatus.FAILED, error=f"mimeo: {error}"
+        )
+        return None
+    return Job(
+        prediction_id=p.id,
+        model=p.model,
+        version=p.version,
+        input=reveal(p.input, secrets),
+        secret_fields=sorted(secrets),
+        lease_expires_at=claimed.lease_expires_at,
+        lease_seconds=context.queue.lease_seconds,
+        attempt=p.attempts,
+        hardware=p.hardware,
+        deployment=p.deployment,
+        queued_seconds=claimed.queued_seconds,
+        kind=p.kind,
+    )
 
 
 async def apply_report(context: AppContext, prediction_id: str, report: Report) -> ReportAnswer:
     """Raises ``LeaseLost`` when the prediction is no longer this worker's.
 
     A prediction that starts and ends between two reports is one ``Finished`` report, one
-    transaction: ``finish`` dates the start from the model's own ``predict_time``.
+    transaction: ``finish`` dates the start from the model's own ``predict_time``. A report of
+    the start is one transaction too, with the logs and output that came with it.
     """
     report = text_only(report)
     queue = context.queue
@@ -128,15 +150,9 @@ async def apply_report(context: AppContext, prediction_id: str, report: Report) 
                 metrics=outcome.metrics,
             )
         case Progress():
-            if report.started:
-                prediction = await queue.start(prediction_id, worker_id)
-            if report.logs or report.output is not None or not report.started:
-                prediction = await queue.progress(
-                    prediction_id,
-                    worker_id,
-                    logs=report.logs,
-                    output=UNCHANGED if report.output is None else report.output.value,
-                )
+            output = UNCHANGED if report.output is None else report.output.value
+            write = queue.start if report.started else queue.progress
+            prediction = await write(prediction_id, worker_id, logs=report.logs, output=output)
     return ReportAnswer(cancel_requested=prediction.cancel_requested)
 
 
