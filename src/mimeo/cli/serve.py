@@ -22,6 +22,7 @@ from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.cli.data_dir import private_data_dir
 from mimeo.cli.example_collections import file_examples
+from mimeo.cli.http_protocol import CoalescingHttpToolsProtocol
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.listen import listening_socket
 from mimeo.cli.platform import platform
@@ -120,6 +121,7 @@ async def run_node(
     server = EmbeddedServer(
         uvicorn.Config(
             create_app(context),
+            http=CoalescingHttpToolsProtocol,
             log_level="warning",
             access_log=False,
             ssl_certfile=tls.certfile if tls else None,
