@@ -1,13 +1,10 @@
-"""A response's head leaves with its body in one write, and no write is lost or held long."""
+"""The response writes of one event-loop turn leave in one write, and none is lost or held."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 
-from mimeo.cli.http_protocol import CoalescingTransport
-
-HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
+from mimeo.cli.http_protocol import FLUSH_BYTES, CoalescingTransport
 
 
 class RecordingTransport(asyncio.Transport):
@@ -19,9 +16,6 @@ class RecordingTransport(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.writes.append(bytes(data))
 
-    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
-        self.writes.append(b"".join(list_of_data))
-
     def close(self) -> None:
         self.closed = True
 
@@ -29,40 +23,41 @@ class RecordingTransport(asyncio.Transport):
         return self.closed
 
 
-def coalescing() -> tuple[CoalescingTransport, RecordingTransport]:
+async def test_head_and_body_of_one_turn_are_one_write() -> None:
     real = RecordingTransport()
-    return CoalescingTransport(real, asyncio.get_running_loop()), real
-
-
-async def test_the_head_goes_with_the_body_at_once() -> None:
-    transport, real = coalescing()
-    transport.write(HEAD)
-    assert real.writes == []
+    transport = CoalescingTransport(real, asyncio.get_running_loop())
+    transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
     transport.write(b"{}")
-    assert real.writes == [HEAD + b"{}"]
+    assert real.writes == []
     await asyncio.sleep(0)
-    assert real.writes == [HEAD + b"{}"]
+    assert real.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
 
 
-async def test_a_head_nothing_follows_goes_at_the_end_of_the_turn() -> None:
-    transport, real = coalescing()
-    transport.write(HEAD)
-    await asyncio.sleep(0)
-    assert real.writes == [HEAD]
-    transport.write(b"chunk")
-    assert real.writes == [HEAD, b"chunk"]
-
-
-async def test_close_sends_a_held_head_first() -> None:
-    transport, real = coalescing()
-    transport.write(HEAD)
+async def test_close_sends_what_is_waiting_first() -> None:
+    real = RecordingTransport()
+    transport = CoalescingTransport(real, asyncio.get_running_loop())
+    transport.write(b"bye")
     transport.close()
-    assert real.writes == [HEAD]
+    assert real.writes == [b"bye"]
     assert real.closed
+    await asyncio.sleep(0)
+    assert real.writes == [b"bye"]
+
+
+async def test_a_large_body_is_not_held() -> None:
+    real = RecordingTransport()
+    transport = CoalescingTransport(real, asyncio.get_running_loop())
+    transport.write(b"head")
+    transport.write(b"x" * FLUSH_BYTES)
+    assert real.writes == [b"head" + b"x" * FLUSH_BYTES]
+    transport.write(b"tail")
+    await asyncio.sleep(0)
+    assert real.writes[1:] == [b"tail"]
 
 
 async def test_other_calls_reach_the_real_transport() -> None:
-    transport, real = coalescing()
+    real = RecordingTransport()
+    transport = CoalescingTransport(real, asyncio.get_running_loop())
     assert transport.is_closing() is False
     real.close()
     assert transport.is_closing() is True

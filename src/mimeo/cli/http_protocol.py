@@ -2,9 +2,10 @@
 
 uvicorn writes the status line and headers as soon as the app sends ``http.response.start``,
 and the body in a second write: two ``send`` calls and, with ``TCP_NODELAY``, two segments and
-two wake-ups of the client for one small JSON answer. Here a write that ends a header block is
-held and goes out with the write after it (one ``writev``); one that nothing follows in the same
-turn of the event loop (a streamed body's first chunk is still being made) goes at its end.
+two wake-ups of the client for one small JSON answer. Here the writes made during one turn of
+the event loop are joined and handed to the socket at the end of it, so a response whose app
+sends head and body back to back (every ``Response``) leaves in one. A large body is not held:
+once ``FLUSH_BYTES`` are waiting they go at once, so uvicorn's flow control sees them.
 """
 
 from __future__ import annotations
@@ -14,34 +15,35 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-HEAD_END = b"\r\n\r\n"
+FLUSH_BYTES = 64 * 1024
 
 
 class CoalescingTransport:
-    """The parts of ``asyncio.Transport`` uvicorn's protocol uses, with a response's head held
-    for its body; everything else is the real transport's."""
+    """The parts of ``asyncio.Transport`` uvicorn's protocol uses, with writes joined per turn;
+    everything else is the real transport's."""
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._head: bytes | None = None
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
 
     def write(self, data: bytes) -> None:
-        if self._head is not None:
-            head, self._head = self._head, None
-            self._transport.writelines((head, data))
-        elif data.endswith(HEAD_END):
-            self._head = data
+        if not self._pending:
             self._loop.call_soon(self.flush)
-        else:
-            self._transport.write(data)
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= FLUSH_BYTES:
+            self.flush()
 
     def flush(self) -> None:
-        if self._head is None:
+        if not self._pending:
             return
-        head, self._head = self._head, None
+        data = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending.clear()
+        self._pending_bytes = 0
         if not self._transport.is_closing():
-            self._transport.write(head)
+            self._transport.write(data)
 
     def close(self) -> None:
         self.flush()
