@@ -23,7 +23,6 @@ from mimeo.api.context import AppContext
 from mimeo.cli.data_dir import private_data_dir
 from mimeo.cli.event_loop import freeze_startup_heap
 from mimeo.cli.example_collections import file_examples
-from mimeo.cli.http_protocol import CoalescingHttpToolsProtocol
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.listen import listening_socket
 from mimeo.cli.platform import platform
@@ -122,7 +121,6 @@ async def run_node(
     server = EmbeddedServer(
         uvicorn.Config(
             create_app(context),
-            http=CoalescingHttpToolsProtocol,
             log_level="warning",
             access_log=False,
             ssl_certfile=tls.certfile if tls else None,
