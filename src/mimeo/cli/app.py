@@ -147,7 +147,7 @@ def worker_command(
     ] = None,
 ) -> None:
     """Join a mimeo server as a worker: claim predictions and run them here."""
-    from mimeo.cli.event_loop import run_service
+    from mimeo.cli.event_loop import freeze_startup_heap, run_service
     from mimeo.cli.worker_node import build_director
     from mimeo.core.ids import new_worker_id
     from mimeo.worker.api_client import WorkerAPI
@@ -166,6 +166,7 @@ def worker_command(
         api = WorkerAPI(server, worker_token, new_worker_id())
         builder = EnvironmentBuilder(settings.resolved_env_dir)
         director = await build_director(settings, api, builder)
+        freeze_startup_heap()
         stopping = asyncio.create_task(stop.wait())
         stopping.add_done_callback(lambda _: director.drain())
         await director.run()

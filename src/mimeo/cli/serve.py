@@ -21,6 +21,7 @@ from uvicorn.server import HANDLED_SIGNALS
 from mimeo.api.app import create_app
 from mimeo.api.context import AppContext
 from mimeo.cli.data_dir import private_data_dir
+from mimeo.cli.event_loop import freeze_startup_heap
 from mimeo.cli.example_collections import file_examples
 from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.listen import listening_socket
@@ -139,6 +140,7 @@ async def run_node(
             await serving
             return
         await asyncio.sleep(0.02)
+    freeze_startup_heap()
     worker_task = asyncio.create_task(director.run()) if director else None
     console.print(f"mimeo is listening on [bold]{url}[/] (account [bold]{account.username}[/])")
     try:
