@@ -7,25 +7,14 @@ take it; everything else a person reads goes to standard error.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from mimeo.cli.client import (
-    DEFAULT_SERVER,
-    ClientServerOption,
-    TokenOption,
-    api_client,
-    failure,
-    request_json,
-    require_token,
-)
-from mimeo.core.errors import MimeoError
+from mimeo.cli.client import DEFAULT_SERVER, ClientServerOption, TokenOption, call_server
 
 accounts_app = typer.Typer(
     name="accounts",
@@ -39,18 +28,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _call(server: str, token: str | None, method: str, path: str, **kwargs: Any) -> Any:
-    """One request to the server as the token's account; a failure ends the command."""
-    api_token = require_token(token, console)
-
-    async def call() -> Any:
-        async with api_client(server, api_token) as client:
-            return await request_json(client, method, path, **kwargs)
-
-    try:
-        return asyncio.run(call())
-    except (MimeoError, httpx.HTTPError) as error:
-        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from error
+    return call_server(server, token, method, path, console, **kwargs)
 
 
 def _print_json(value: Any) -> None:

@@ -25,8 +25,8 @@ from mimeo.cli.client import (
     ClientServerOption,
     TokenOption,
     api_client,
+    call_server,
     failure,
-    request_json,
     require_token,
 )
 from mimeo.cli.collections import collections_app
@@ -181,18 +181,7 @@ def workers(
     token: WorkerTokenOption = None,
 ) -> None:
     """Show the fleet: every worker the server has heard from, its hardware and instances."""
-    worker_token = _require_token(token)
-
-    async def fetch() -> dict[str, Any]:
-        async with api_client(server, worker_token) as client:
-            answer: dict[str, Any] = await request_json(client, "GET", "/v1/admin/workers")
-            return answer
-
-    try:
-        answer = asyncio.run(fetch())
-    except (MimeoError, httpx.HTTPError) as error:
-        console.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from error
+    answer = call_server(server, token, "GET", "/v1/admin/workers", console)
     show_workers(out, answer)
 
 
@@ -210,21 +199,9 @@ def credit_add(
 ) -> None:
     """Add credit to an account (a negative amount takes credit back); an administrator's
     token."""
-    admin_token = _require_token(token)
-
-    async def post() -> dict[str, Any]:
-        async with api_client(server, admin_token) as client:
-            body = {"amount": amount, "note": note}
-            answer: dict[str, Any] = await request_json(
-                client, "POST", f"/v1/admin/accounts/{username}/credit", json=body
-            )
-            return answer
-
-    try:
-        billing = asyncio.run(post())
-    except (MimeoError, httpx.HTTPError) as error:
-        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from error
+    body = {"amount": amount, "note": note}
+    path = f"/v1/admin/accounts/{username}/credit"
+    billing = call_server(server, token, "POST", path, console, json=body)
     show_balance(out, billing)
 
 
@@ -240,23 +217,13 @@ def usage(
     token: TokenOption = None,
 ) -> None:
     """Show your balance and what you have spent, by day, model or hardware."""
-    api_token = _require_token(token)
     params = {
         name: value
         for name, value in {"group_by": group_by, "since": since, "until": until}.items()
         if value is not None
     }
-
-    async def fetch() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with api_client(server, api_token) as client:
-            spent = await request_json(client, "GET", "/v1/billing/usage", params=params)
-            return spent, await request_json(client, "GET", "/v1/billing")
-
-    try:
-        spent, billing = asyncio.run(fetch())
-    except (MimeoError, httpx.HTTPError) as error:
-        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
-        raise typer.Exit(1) from error
+    spent = call_server(server, token, "GET", "/v1/billing/usage", console, params=params)
+    billing = call_server(server, token, "GET", "/v1/billing", console)
     if as_json:
         out.print_json(data={**spent, "billing": billing})
     else:

@@ -3,6 +3,7 @@ HTTP client, and a failure told in one line."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import httpx
@@ -63,3 +64,21 @@ def failure(error: Exception, server: str) -> str:
             "pass --server or set MIMEO_SERVER (or REPLICATE_BASE_URL)."
         )
     return str(error)
+
+
+def call_server(
+    server: str, token: str | None, method: str, path: str, console: Console, **kwargs: Any
+) -> Any:
+    """One request to the server as the token's account, from a command; a failure (no token,
+    a problem answer, no server) ends the command with one line."""
+    api_token = require_token(token, console)
+
+    async def call() -> Any:
+        async with api_client(server, api_token) as client:
+            return await request_json(client, method, path, **kwargs)
+
+    try:
+        return asyncio.run(call())
+    except (MimeoError, httpx.HTTPError) as error:
+        console.print(failure(error, server), style="red", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from error
