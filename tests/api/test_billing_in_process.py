@@ -32,6 +32,7 @@ from mimeo.core.protocol import (
 from mimeo.core.records import Account, as_utc
 from mimeo.settings import Settings
 from mimeo.store.tables import instance_meters, ledger
+from tests.in_process import api_client
 
 WORKER_TOKEN = "worker-token"
 ADMIN_TOKEN = "r8_root-token"
@@ -58,11 +59,7 @@ class App:
     bob: Account
 
     def client(self, token: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=self.transport,
-            base_url="http://mimeo.test",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        return api_client(self.transport, token)
 
     @property
     def worker(self) -> InProcessWorkerChannel:

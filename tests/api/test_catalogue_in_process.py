@@ -28,6 +28,7 @@ from mimeo.core.records import Account, Model, NewPrediction, Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.runtime.archive import pack
 from mimeo.settings import Settings
+from tests.in_process import api_client
 
 WORKER_TOKEN = "worker-token"
 ALICE_TOKEN = "r8_alice-token"
@@ -54,10 +55,7 @@ class App:
     echo: Model
 
     def client(self, token: str | None = ALICE_TOKEN) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(
-            transport=self.transport, base_url="http://mimeo.test", headers=headers
-        )
+        return api_client(self.transport, token)
 
     def official(self, token: str = ALICE_TOKEN) -> replicate.Client:
         """The unchanged client; only its async methods can use an in-process transport."""

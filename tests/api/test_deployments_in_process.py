@@ -19,6 +19,7 @@ from mimeo.core.protocol import InstanceReport, WarmTarget, WorkerStatus
 from mimeo.core.records import Account, Version
 from mimeo.settings import Settings
 from mimeo.worker.api_client import WorkerAPI
+from tests.in_process import api_client
 
 WORKER_TOKEN = "worker-token"
 ALICE_TOKEN = "r8_alice-token"
@@ -34,11 +35,7 @@ class App:
     version: Version
 
     def client(self, token: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=self.transport,
-            base_url="http://mimeo.test",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        return api_client(self.transport, token)
 
 
 @pytest.fixture

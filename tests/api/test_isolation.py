@@ -24,6 +24,7 @@ from mimeo.core.blob_refs import blob_ref
 from mimeo.runtime.archive import pack
 from mimeo.settings import Settings
 from tests.conftest import FIXTURES
+from tests.in_process import api_client
 
 ADMIN_TOKEN = "r8_admin-token"
 ALICE_TOKEN = "r8_alice-token"
@@ -54,10 +55,7 @@ class World:
     token: dict[str, Any]
 
     def client(self, token: str | None) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(
-            transport=self.transport, base_url="http://mimeo.test", headers=headers
-        )
+        return api_client(self.transport, token)
 
 
 async def ok(answer: httpx.Response, status: int = 200) -> Any:

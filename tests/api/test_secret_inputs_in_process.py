@@ -25,6 +25,7 @@ from mimeo.core.status import PredictionStatus
 from mimeo.settings import Settings
 from mimeo.store.sealing import fernet_for
 from mimeo.store.tables import predictions, webhook_deliveries
+from tests.in_process import api_client
 
 ALICE_TOKEN = "r8_alice-token"
 VERSION_ID = "9" * 64
@@ -64,11 +65,7 @@ class App:
     transport: httpx.ASGITransport
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=self.transport,
-            base_url="http://mimeo.test",
-            headers={"Authorization": f"Bearer {ALICE_TOKEN}"},
-        )
+        return api_client(self.transport, ALICE_TOKEN)
 
     async def row(self, prediction_id: str) -> Any:
         query = select(predictions).where(predictions.c.id == prediction_id)

@@ -18,6 +18,7 @@ from mimeo.cli.in_process_worker import InProcessWorkerChannel
 from mimeo.cli.platform import platform
 from mimeo.core.protocol import Finished, Offer, Outcome, Progress
 from mimeo.settings import Settings
+from tests.in_process import api_client
 
 ALICE_TOKEN = "r8_alice-token"
 BOB_TOKEN = "r8_bob-token"
@@ -49,11 +50,7 @@ class App:
     transport: httpx.ASGITransport
 
     def client(self, token: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            transport=self.transport,
-            base_url="http://mimeo.test",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        return api_client(self.transport, token)
 
 
 @pytest.fixture

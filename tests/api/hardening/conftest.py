@@ -21,6 +21,7 @@ from mimeo.queue import PredictionQueue
 from mimeo.settings import Settings
 from mimeo.storage.factory import open_blob_store
 from mimeo.store.store import Store
+from tests.in_process import api_client
 
 ALICE_TOKEN = "r8_alice-secret-token"
 BOB_TOKEN = "r8_bob-secret-token"
@@ -49,12 +50,7 @@ class App:
     app: FastAPI
 
     def client(self, token: str | None = ALICE_TOKEN) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(self.app, raise_app_exceptions=False),
-            base_url="http://mimeo.test",
-            headers=headers,
-        )
+        return api_client(httpx.ASGITransport(self.app, raise_app_exceptions=False), token)
 
 
 @pytest.fixture
