@@ -47,7 +47,7 @@ async def stand_in_worker(context: AppContext, hardware: str, logs: bool) -> Non
     ``logs``, reports its start and a log line first, as a model that prints does."""
     channel = InProcessWorkerChannel(context, "wkr_bench")
     offer = Offer(warm=[WarmSlot(version=VERSION_ID, hardware=hardware)], startable_hardware=[])
-    outcome = Outcome(status="succeeded", output="hi", metrics={"predict_time": 0.0})
+    outcome = Outcome(status="succeeded", output="hi", metrics={"predict_time": 0.001})
     while True:
         job = await channel.claim(20.0, offer)
         if job is not None:

@@ -9,7 +9,7 @@ are not charged here: their instances' time is (``billing.instances``).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mimeo.core.changes import ChangeKind, PredictionChange
@@ -24,15 +24,17 @@ from mimeo.store.tables import models
 PRIVATE = "private"
 
 
+VISIBILITY = select(models.c.visibility).where(
+    models.c.owner == bindparam("owner"), models.c.name == bindparam("name")
+)
+"""Built once: it runs in every completion's transaction."""
+
+
 async def bills_instance_time(conn: AsyncConnection, model: str) -> bool:
     """Whether ``owner/name`` is private, so its owner pays for its instances instead."""
     owner, _, name = model.partition("/")
-    visibility = (
-        await conn.execute(
-            select(models.c.visibility).where(models.c.owner == owner, models.c.name == name)
-        )
-    ).scalar_one_or_none()
-    return visibility == PRIVATE
+    found = await conn.execute(VISIBILITY, {"owner": owner, "name": name})
+    return found.scalar_one_or_none() == PRIVATE
 
 
 def predict_time_us(prediction: Prediction) -> int:

@@ -8,11 +8,11 @@ writes one without the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -43,42 +43,50 @@ class Entry:
     note: str | None = None
 
 
-def _insert(conn: AsyncConnection, entry: Entry) -> Any:
-    """A prediction's charge is written at most once: a second one for the same prediction is
-    skipped by the unique key instead of failing the completion it rides with."""
-    if entry.prediction_id is None:
-        return insert(ledger)
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(ledger).on_conflict_do_nothing(index_elements=[ledger.c.prediction_id])
+_ENTRY_VALUES = {
+    name: bindparam(name, type_=ledger.c[name].type)
+    for name in (
+        "account_id",
+        "kind",
+        "amount_micros",
+        "duration_us",
+        "hardware",
+        "model",
+        "deployment",
+        "prediction_id",
+        "note",
+        "created_at",
+    )
+}
+WRITE_ENTRY = insert(ledger).values(_ENTRY_VALUES).returning(ledger.c.id)
+WRITE_CHARGE = {
+    dialect.dialect.name: dialect.insert(ledger)
+    .values(_ENTRY_VALUES)
+    .on_conflict_do_nothing(index_elements=[ledger.c.prediction_id])
+    .returning(ledger.c.id)
+    for dialect in (postgresql, sqlite)
+}
+"""A prediction's charge is written at most once: a second one for the same prediction is
+skipped by the unique key instead of failing the completion it rides with."""
+MOVE_BALANCE = (
+    update(accounts)
+    .where(accounts.c.id == bindparam("account_id"))
+    .values(balance_micros=accounts.c.balance_micros + bindparam("amount_micros"))
+)
+"""The statements of ``post`` are built once, as every statement of a prediction's completion
+is: one built per call has its cache key computed from its whole tree each time (measured: the
+charge took 0.66 ms of a 5 ms echo prediction)."""
 
 
 async def post(conn: AsyncConnection, entry: Entry, now: datetime) -> bool:
     """Write ``entry`` and move the balance, on ``conn`` (inside the caller's transaction).
     False when the entry's prediction was already charged."""
-    written = (
-        await conn.execute(
-            _insert(conn, entry)
-            .values(
-                account_id=entry.account_id,
-                kind=entry.kind,
-                amount_micros=entry.amount_micros,
-                duration_us=entry.duration_us,
-                hardware=entry.hardware,
-                model=entry.model,
-                deployment=entry.deployment,
-                prediction_id=entry.prediction_id,
-                note=entry.note,
-                created_at=now,
-            )
-            .returning(ledger.c.id)
-        )
-    ).first()
+    statement = WRITE_ENTRY if entry.prediction_id is None else WRITE_CHARGE[conn.dialect.name]
+    written = (await conn.execute(statement, {**asdict(entry), "created_at": now})).first()
     if written is None:
         return False
     await conn.execute(
-        update(accounts)
-        .where(accounts.c.id == entry.account_id)
-        .values(balance_micros=accounts.c.balance_micros + entry.amount_micros)
+        MOVE_BALANCE, {"account_id": entry.account_id, "amount_micros": entry.amount_micros}
     )
     return True
 
