@@ -20,16 +20,24 @@ MODEL_COLUMNS = tuple(column for column in models.c if column is not models.c.re
 """Every column a ``Model`` needs: the README (up to 256 KiB each) is read on its own."""
 
 
-def _version(row: Any) -> Version:
+def _version(row: Any, prefix: str = "") -> Version:
+    """A version row, or its columns labelled ``{prefix}{column}`` in a wider row."""
+    fields = row._mapping
+    created_at = fields[f"{prefix}created_at"]
     return Version(
-        id=row.id,
-        model_id=row.model_id,
-        cog_version=row.cog_version,
-        openapi_schema=row.openapi_schema,
-        build=row.build,
-        archive_key=row.archive_key,
-        created_at=as_utc(row.created_at) or row.created_at,
+        id=fields[f"{prefix}id"],
+        model_id=fields[f"{prefix}model_id"],
+        cog_version=fields[f"{prefix}cog_version"],
+        openapi_schema=fields[f"{prefix}openapi_schema"],
+        build=fields[f"{prefix}build"],
+        archive_key=fields[f"{prefix}archive_key"],
+        created_at=as_utc(created_at) or created_at,
     )
+
+
+def _joined_latest(row: Any) -> Version | None:
+    """The latest version read beside its model (``MODEL_NAMED``), if it has one."""
+    return None if row.latest_id is None else _version(row, prefix="latest_")
 
 
 def _model(row: Any, latest: Version | None) -> Model:
@@ -79,10 +87,20 @@ COUNTED_RUN = (
     .values(run_count=models.c.run_count + 1)
 )
 """One more run of ``model_owner/model_name``, written with the prediction's completion."""
-MODEL_NAMED = select(*MODEL_COLUMNS).where(
-    models.c.owner == bindparam("owner"), models.c.name == bindparam("name")
+LATEST_COLUMNS = tuple(column.label(f"latest_{column.name}") for column in versions.c)
+MODEL_NAMED = (
+    select(*MODEL_COLUMNS, *LATEST_COLUMNS)
+    .select_from(
+        models.outerjoin(
+            versions,
+            (versions.c.model_id == models.c.id) & (versions.c.id == models.c.latest_version_id),
+        )
+    )
+    .where(models.c.owner == bindparam("owner"), models.c.name == bindparam("name"))
 )
-"""Read on every prediction's creation, so built once: its compiled form is found at once."""
+"""A model with its latest version in one statement: read on every prediction's creation, so
+built once (its compiled form is found at once) and joined (a statement costs more in the
+engine than in the database)."""
 VERSION_OF_MODEL = select(versions).where(
     versions.c.model_id == bindparam("model_id"), versions.c.id == bindparam("version_id")
 )
@@ -130,9 +148,9 @@ class CatalogRepository:
     async def get_model(self, owner: str, name: str) -> Model:
         async with self._engine.connect() as conn:
             row = (await conn.execute(MODEL_NAMED, {"owner": owner, "name": name})).first()
-            if row is None:
-                raise NotFound(f"Model {owner}/{name} not found")
-            return _model(row, await self._latest(conn, row.latest_version_id, row.id))
+        if row is None:
+            raise NotFound(f"Model {owner}/{name} not found")
+        return _model(row, _joined_latest(row))
 
     async def find_model(self, owner: str, name: str) -> Model | None:
         try:
