@@ -184,6 +184,12 @@ def mode(cluster: bool) -> str:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time process ``pid`` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cog_servers_under(pid: int) -> int:
     """How many Cog servers (``python -m cog.server.http``) run below process ``pid`` (Linux)."""
     children: dict[int, list[int]] = {}

@@ -63,17 +63,15 @@ class EventBus:
     async def wait_terminal(
         self, queue: asyncio.Queue[PredictionEvent], timeout: float
     ) -> PredictionEvent | None:
-        """Wait on a subscription for a terminal event; None when time runs out."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while (remaining := deadline - loop.time()) > 0:
-            try:
-                event = await asyncio.wait_for(queue.get(), remaining)
-            except TimeoutError:
-                return None
-            if event.terminal:
-                return event
-        return None
+        """Wait on a subscription for a terminal event; None when time runs out. (A deadline on
+        the wait, not ``wait_for``: that runs each wait as a task of its own.)"""
+        try:
+            async with asyncio.timeout(timeout):
+                while not (event := await queue.get()).terminal:
+                    pass
+        except TimeoutError:
+            return None
+        return event
 
     async def work_available(self) -> None:
         """Wake workers waiting in a long-poll claim."""
@@ -99,10 +97,8 @@ class EventBus:
     async def wait_for_work(self, seen_generation: int, timeout: float) -> bool:
         async with self._work:
             try:
-                await asyncio.wait_for(
-                    self._work.wait_for(lambda: self._work_generation != seen_generation),
-                    timeout,
-                )
+                async with asyncio.timeout(timeout):
+                    await self._work.wait_for(lambda: self._work_generation != seen_generation)
             except TimeoutError:
                 return False
             return True

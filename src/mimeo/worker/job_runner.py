@@ -96,7 +96,11 @@ class JobRunner:
 
     async def _run_on_instance(self, running: RunningJob, instance: Instance, relay: Relay) -> None:
         job = running.job
-        setup_seconds = await running.unless_intervened(self.pool.ready(instance))
+        setup_seconds = (
+            None  # warm: nothing to wait for, so nothing to race an intervention against
+            if instance.started
+            else await running.unless_intervened(self.pool.ready(instance))
+        )
         match running.intervention:
             case HandedBack():
                 relay.hand_back()
@@ -163,12 +167,10 @@ class JobRunner:
         heartbeat = min(job.lease_seconds / 3, MAX_HEARTBEAT_SECONDS)
         cancel_sent = False
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(relay.changed.wait(), heartbeat)
+            await _set_within(relay.changed, heartbeat)
             if relay.outcome is None and relay.start_pending:
                 # A fast prediction's start and end then travel in one report.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(relay.finished.wait(), START_COALESCE_SECONDS)
+                await _set_within(relay.finished, START_COALESCE_SECONDS)
             done = relay.done
             batch = relay.take()
             try:
@@ -189,5 +191,13 @@ class JobRunner:
                 cancel_sent = True
                 log.info("prediction.cancel_relayed", prediction_id=job.prediction_id)
                 await running.cancel()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(relay.flush_now.wait(), REPORT_INTERVAL_SECONDS)
+            await _set_within(relay.flush_now, REPORT_INTERVAL_SECONDS)
+
+
+async def _set_within(event: asyncio.Event, seconds: float) -> None:
+    """Wait until ``event`` is set or ``seconds`` pass. A deadline on the wait rather than
+    ``wait_for``, which runs each wait as a task of its own: this waits up to three times per
+    prediction."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()

@@ -77,6 +77,17 @@ class Instance:
         return self.starting is not None and self.starting.done() and self.server is not None
 
     @property
+    def started(self) -> bool:
+        """Its start succeeded (``ready`` is also true of a start that failed)."""
+        starting = self.starting
+        return (
+            starting is not None
+            and starting.done()
+            and not starting.cancelled()
+            and starting.exception() is None
+        )
+
+    @property
     def alive(self) -> bool:
         if self.starting is None or not self.starting.done():
             return True
