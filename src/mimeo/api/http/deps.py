@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mimeo.api.context import AppContext
-from mimeo.api.http.prediction_headers import WaitDep
 from mimeo.core.accounts import may_change, may_see
 from mimeo.core.errors import NotFound, Unauthenticated
 from mimeo.core.ids import token_digest
@@ -61,12 +60,11 @@ async def get_account(request: Request, context: ContextDep) -> Account:
 AccountDep = Annotated[Account, Depends(get_account)]
 
 
-async def creation_pace(
-    request: Request, context: ContextDep, _account: AccountDep, wait: WaitDep
-) -> float:
+async def creation_pace(request: Request, context: AppContext, wait: float | None) -> float:
     """Hold a create request over its token's rate limit until its turn, and say how long it
     was held (it comes out of ``Prefer: wait``, whose client gives up at the wait it asked);
-    429 when the turn is further off than the request can wait."""
+    429 when the turn is further off than the request can wait. The caller is authenticated
+    first: an unknown token is a 401, never a turn."""
     patience = context.settings.rate_limit_max_delay_seconds
     if wait is not None:
         patience = min(patience, wait)
@@ -75,10 +73,6 @@ async def creation_pace(
     if held > 0:
         await asyncio.sleep(held)
     return held
-
-
-CreationPaceDep = Annotated[float, Depends(creation_pace)]
-"""Seconds the create request was held for its token's rate limit."""
 
 
 async def get_optional_account(request: Request, context: ContextDep) -> Account | None:

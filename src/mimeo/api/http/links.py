@@ -120,8 +120,12 @@ class Links:
         return map_strings(value, render)
 
 
-async def get_links(request: Request) -> Links:
+def links_for(request: Request) -> Links:
     return Links(base_url(request), request.app.state.context.signer)
+
+
+async def get_links(request: Request) -> Links:
+    return links_for(request)
 
 
 LinksDep = Annotated[Links, Depends(get_links)]

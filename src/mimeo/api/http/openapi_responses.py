@@ -21,8 +21,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from mimeo.api.http.deps import creation_pace, get_account, require_operator, require_worker
+from mimeo.api.http.deps import get_account, require_operator, require_worker
 from mimeo.api.http.problems import PROBLEM_JSON
+from mimeo.api.services.predictions import prediction_creation
 
 PROBLEM_REF = "#/components/schemas/Problem"
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -117,7 +118,7 @@ def error_statuses(dependant: Dependant, method: str, path: str) -> set[int]:
         statuses |= {400, 422}
     if has_body and path.startswith("/v1/"):
         statuses.add(413)
-    if any(d.call is creation_pace for d in everything):
+    if any(d.call is prediction_creation for d in everything):
         statuses.add(429)
     return statuses | EXTRA.get((method, path), frozenset())
 

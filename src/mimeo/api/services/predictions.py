@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import structlog
-from fastapi import Depends
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mimeo.api.context import AppContext
-from mimeo.api.http.deps import AccountDep, ContextDep, CreationPaceDep
-from mimeo.api.http.links import Links, LinksDep
-from mimeo.api.http.prediction_headers import CancelAfterDep, WaitDep
+from mimeo.api.http.deps import AccountDep, creation_pace
+from mimeo.api.http.links import Links, links_for
+from mimeo.api.http.prediction_headers import wait_seconds
 from mimeo.api.http.serializers import prediction_json
 from mimeo.api.services.credit import require_credit
 from mimeo.api.services.file_inputs import resolve_file_inputs
 from mimeo.api.services.hand_offs import hand_off_or_enqueue
+from mimeo.core.durations import parse_cancel_after
 from mimeo.core.errors import Conflict, InvalidInput, InvalidRequest, NotFound
 from mimeo.core.ids import new_prediction_id
 from mimeo.core.records import (
@@ -187,14 +188,25 @@ class PredictionCreation:
 
 
 async def prediction_creation(
-    context: ContextDep,
+    request: Request,
     account: AccountDep,
-    links: LinksDep,
-    wait: WaitDep,
-    cancel_after: CancelAfterDep,
-    held: CreationPaceDep,
+    prefer: Annotated[str | None, Header()] = None,
+    cancel_after: Annotated[str | None, Header(alias="Cancel-After")] = None,
 ) -> PredictionCreation:
-    return PredictionCreation(context, account, links, wait, cancel_after, held)
+    """The one dependency of every create route beside its model: FastAPI solves each
+    dependency of a request anew, which cost a create request more than its INSERT when this
+    was six (headers, links and the rate limit, each its own)."""
+    context: AppContext = request.app.state.context
+    wait = wait_seconds(prefer, context.settings.max_wait_seconds)
+    held = await creation_pace(request, context, wait)
+    return PredictionCreation(
+        context,
+        account,
+        links_for(request),
+        wait,
+        None if cancel_after is None else parse_cancel_after(cancel_after),
+        held,
+    )
 
 
 CreationDep = Annotated[PredictionCreation, Depends(prediction_creation)]
