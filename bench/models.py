@@ -13,6 +13,7 @@ import argparse
 import base64
 import json
 import math
+import os
 import statistics
 import subprocess
 import tempfile
@@ -31,6 +32,8 @@ from rich.table import Table
 
 from mimeo.runtime.environment import EnvironmentBuilder
 from mimeo.runtime.prepare import prepare
+from mimeo.settings import Settings
+from mimeo.worker.pool import THREAD_VARIABLES
 
 EXAMPLES = ROOT / "examples"
 DRIVER = Path(__file__).resolve().parent / "direct_predict.py"
@@ -151,14 +154,23 @@ def resolved(inputs: dict[str, Any], files: dict[str, Path], as_uri: bool) -> di
     return {name: one(value) for name, value in inputs.items()}
 
 
+def instance_threads() -> int:
+    """The threads mimeo's worker gives each instance here (``cli.worker_node``): its CPUs
+    shared among ``max_instances``. The direct run gets the same, so the ratio is mimeo's own
+    cost and not a difference in the model's compute (torch on two threads or one)."""
+    return max(1, len(os.sched_getaffinity(0)) // Settings().max_instances)
+
+
 def direct(name: str, inputs: dict[str, Any], env_dir: Path, runs: int) -> dict[str, Any]:
     import asyncio
 
     model_dir = EXAMPLES / name
     prepared = asyncio.run(prepare(model_dir, EnvironmentBuilder(env_dir)))
     request = {"predict": prepared.config.predict, "inputs": inputs, "runs": runs}
+    threads = str(instance_threads())
     out = subprocess.run(
         [str(prepared.environment.python), str(DRIVER), json.dumps(request)],
+        env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, threads)},
         cwd=model_dir,
         capture_output=True,
         text=True,
@@ -287,7 +299,8 @@ def main() -> None:
     console.print(
         "cold start = push (environment build unless cached, schema) to the first output; "
         "warm = one prediction end to end; ratio = warm mimeo / warm direct; "
-        "items are output chunks (tokens for the LLM)."
+        "items are output chunks (tokens for the LLM); the direct runs get the threads an "
+        f"instance gets from mimeo's worker ({instance_threads()} here)."
     )
 
 
