@@ -15,13 +15,15 @@ the kernel clears as it goes) after sending and after every read. Where there is
 
 A connection goes back to the idle ones only once its response was read to the end; one left
 mid-answer (a cancel, an abandoned stream) is closed, so no answer is ever half-read by the next
-request. A request is never resent: coglet takes a dropped request for a cancel. A kept
-connection the server has closed is seen (its end arrives while it is idle) before it is used.
+request. A request is never resent: coglet takes a dropped request for a cancel. So a kept
+connection is checked before it is used: one the server closed, or with bytes waiting while
+idle, is dropped for a fresh one, as is one idle past ``KEEPALIVE_EXPIRY_SECONDS``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
 from collections.abc import AsyncIterator
 from types import TracebackType
@@ -106,6 +108,15 @@ class _Connection(asyncio.Protocol):
             and self._transport is not None
             and not self._transport.is_closing()
         )
+
+    def usable_after_idle(self) -> bool:
+        """Nothing may be readable on an idle connection: if something is, it is the server's
+        end (or stray bytes) that the event loop has not handled yet."""
+        if self.failure is not None or self._socket is None:
+            return False
+        readable = select.poll()
+        readable.register(self._socket.fileno(), select.POLLIN)
+        return not readable.poll(0)
 
     def idle(self, now: float) -> None:
         self._response = None
@@ -217,9 +228,8 @@ class CogWire:
         now = asyncio.get_running_loop().time()
         while self._idle:
             connection = self._idle.pop()
-            if connection.failure is None and now - connection.idle_since < (
-                KEEPALIVE_EXPIRY_SECONDS
-            ):
+            fresh = now - connection.idle_since < KEEPALIVE_EXPIRY_SECONDS
+            if fresh and connection.usable_after_idle():
                 return connection
             self._drop(connection)
         async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):

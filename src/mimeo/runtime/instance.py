@@ -26,7 +26,7 @@ import shutil
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +204,9 @@ class CogInstance:
         await self.stop()
         raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
 
-    async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
+    async def predict(
+        self, prediction_id: str, payload: dict[str, Any]
+    ) -> AsyncGenerator[CogEvent, None]:
         """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
         wire = self._wire
         assert wire is not None
