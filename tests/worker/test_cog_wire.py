@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mimeo.cli.event_loop import run_service
 from mimeo.runtime.cog_events import CogEvent, Completed, OutputChunk, Started
 from mimeo.runtime.cog_wire import CogWire
 from mimeo.runtime.environment import Environment
@@ -165,3 +166,15 @@ async def test_predictions_at_once_never_share_a_connection(tmp_path: Path) -> N
 
     assert [events[-1] for events in results] == [Completed("succeeded")] * 2
     assert server.connections == 2
+
+
+def test_the_service_event_loop_carries_predictions_too(tmp_path: Path) -> None:
+    async def predict_twice() -> tuple[list[CogEvent], int]:
+        async with ScriptedCog([[succeeded()], [succeeded("two")]]) as server:
+            instance = instance_on(server, tmp_path)
+            await run(instance, "p1")
+            return await run(instance, "p2"), server.connections
+
+    events, connections = run_service(predict_twice())
+
+    assert (events[-1], connections) == (Completed("succeeded", output="two"), 1)

@@ -27,6 +27,7 @@ import select
 import socket
 from collections.abc import AsyncIterator
 from types import TracebackType
+from typing import cast
 
 from mimeo.runtime.http_response import ClosedEarly, HttpResponseParser, MalformedResponse
 from mimeo.runtime.sse_lines import SseLines
@@ -48,8 +49,7 @@ class _Connection(asyncio.Protocol):
         self.idle_since = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
         self._socket = transport.get_extra_info("socket")
         if self._socket is not None:
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
