@@ -65,6 +65,20 @@ async def test_outputs_arrive_while_the_model_still_runs(tmp_path: Path) -> None
         assert [event async for event in stream] == [Completed("succeeded", output=["a"])]
 
 
+async def test_what_arrives_while_the_caller_is_busy_is_not_lost(tmp_path: Path) -> None:
+    more = asyncio.Event()
+    first = STREAM_HEAD + sse(("start", {}), ("output", {"chunk": "a", "index": 0}))
+    rest = sse(("completed", {"status": "succeeded", "output": ["a"]})) + END
+    async with ScriptedCog([[first, more, rest]]) as server:
+        stream = instance_on(server, tmp_path).predict("p1", {})
+        assert await anext(stream) == Started()
+        more.set()
+        await server.closed.wait()  # the whole answer is in before the caller asks again
+        events = [event async for event in stream]
+
+    assert events == [OutputChunk("a", 0), Completed("succeeded", output=["a"])]
+
+
 async def test_at_capacity_is_retried_until_the_model_takes_it(tmp_path: Path) -> None:
     busy = plain(409, b'{"detail":"Already running a prediction"}')
     async with ScriptedCog([[busy], [busy], [succeeded()]]) as server:

@@ -168,11 +168,13 @@ class WireResponse:
         lines = SseLines()
         parser = self._parser
         while True:
+            complete = parser.complete  # before the yields: the rest may come in meanwhile
             for event in lines.feed(parser.take_body()):
                 yield event
-            if parser.complete:
+            if complete:
                 return
-            await self._connection.progress()
+            if not parser.complete:
+                await self._connection.progress()
 
 
 class _Exchange:
