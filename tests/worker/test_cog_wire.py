@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mimeo.cli.event_loop import run_service
+from mimeo.runtime import cog_wire
 from mimeo.runtime.cog_events import CogEvent, Completed, OutputChunk, Started
 from mimeo.runtime.cog_wire import CogWire
 from mimeo.runtime.environment import Environment
@@ -149,6 +150,18 @@ async def test_a_kept_connection_the_server_closed_is_replaced_unnoticed(tmp_pat
         events = await run(instance, "p2")
 
     assert events[-1] == Completed("succeeded", output="again")
+    assert server.connections == 2
+
+
+async def test_a_connection_idle_too_long_is_not_used_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cog_wire, "KEEPALIVE_EXPIRY_SECONDS", 0.0)
+    async with ScriptedCog([[succeeded()], [succeeded()]]) as server:
+        instance = instance_on(server, tmp_path)
+        await run(instance, "p1")
+        await run(instance, "p2")
+
     assert server.connections == 2
 
 

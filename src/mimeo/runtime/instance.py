@@ -47,6 +47,7 @@ LOG_POLL_SECONDS = 0.25
 """How often a training's log lines are looked for while it runs."""
 AT_CAPACITY_RETRY_SECONDS = 0.002
 AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
+NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 GUARD_PYTHONPATH = str(Path(__file__).resolve().parents[2])
 """Where ``mimeo`` is importable from, for the guard only: it drops it for the server."""
 
@@ -151,6 +152,9 @@ class CogInstance:
         self._client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}",
             timeout=httpx.Timeout(10.0, read=None),
+            # httpcore writes a request's head and body apart: with Nagle the body would wait
+            # for the server's (delayed, up to 40 ms) ACK of the head.
+            transport=httpx.AsyncHTTPTransport(socket_options=[NODELAY]),
         )
         self._wire = CogWire("127.0.0.1", self.port)
         await self._wait_ready(setup_timeout)
