@@ -11,20 +11,22 @@ cog.yaml's ``environment:`` is what Cog bakes into the image, so it is set here 
 instance starts (worker, ``mimeo predict``); it overrides the host's variables and mimeo's
 defaults (thread counts), and cannot touch what the platform sets, as Cog reserves those names.
 Predictions are sent with ``Accept: text/event-stream`` so output and logs arrive as deltas while
-the model runs. coglet answers 409 for a moment after each prediction while it
-frees the slot: that is retried, never reported as a failure.
+the model runs, over mimeo's own kept-alive connections (``cog_wire``); everything else goes
+through httpx. coglet answers 409 for a moment after each prediction while it frees the slot:
+that is retried, never reported as a failure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,10 @@ import httpx
 from mimeo.core.errors import MimeoError
 from mimeo.runtime.cog_config import CogConfig
 from mimeo.runtime.cog_events import CogEvent, Completed, Log, Started, clean_error, parse_event
-from mimeo.runtime.cog_transport import cog_transport
+from mimeo.runtime.cog_wire import CogWire, WireResponse
 from mimeo.runtime.coglet_logs import LogTail
 from mimeo.runtime.environment import Environment
+from mimeo.runtime.http_response import ResponseError
 from mimeo.runtime.model_env import model_environment, shared_paths
 from mimeo.runtime.sandbox import ModelBox
 
@@ -44,6 +47,7 @@ LOG_POLL_SECONDS = 0.25
 """How often a training's log lines are looked for while it runs."""
 AT_CAPACITY_RETRY_SECONDS = 0.002
 AT_CAPACITY_MAX_WAIT_SECONDS = 30.0
+NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 GUARD_PYTHONPATH = str(Path(__file__).resolve().parents[2])
 """Where ``mimeo`` is importable from, for the guard only: it drops it for the server."""
 
@@ -97,6 +101,7 @@ class CogInstance:
         self.setup_logs = ""
         self._process: asyncio.subprocess.Process | None = None
         self._client: httpx.AsyncClient | None = None
+        self._wire: CogWire | None = None
 
     @property
     def alive(self) -> bool:
@@ -147,8 +152,11 @@ class CogInstance:
         self._client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}",
             timeout=httpx.Timeout(10.0, read=None),
-            transport=cog_transport(),
+            # httpcore writes a request's head and body apart: with Nagle the body would wait
+            # for the server's (delayed, up to 40 ms) ACK of the head.
+            transport=httpx.AsyncHTTPTransport(socket_options=[NODELAY]),
         )
+        self._wire = CogWire("127.0.0.1", self.port)
         await self._wait_ready(setup_timeout)
 
     def _boxed(
@@ -200,41 +208,44 @@ class CogInstance:
         await self.stop()
         raise SetupFailed(f"setup did not finish within {timeout:.0f} s", self._log_tail())
 
-    async def predict(self, prediction_id: str, payload: dict[str, Any]) -> AsyncIterator[CogEvent]:
+    async def predict(
+        self, prediction_id: str, payload: dict[str, Any]
+    ) -> AsyncGenerator[CogEvent, None]:
         """Run one prediction and yield coglet's events as they arrive, ending with Completed."""
-        assert self._client is not None
+        wire = self._wire
+        assert wire is not None
         body = {"id": prediction_id, "input": payload}
         if self.training:
             async for event in self._train(prediction_id, body):
                 yield event
             return
+        request = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         loop = asyncio.get_running_loop()
         give_up = loop.time() + AT_CAPACITY_MAX_WAIT_SECONDS
+        completed = False
         while True:
             try:
-                async with self._client.stream(
-                    "POST", "/predictions", json=body, headers={"Accept": "text/event-stream"}
-                ) as response:
-                    if response.status_code == 409 and loop.time() < give_up:
+                async with wire.predict(request.encode()) as response:
+                    if response.status == 409 and loop.time() < give_up:
+                        await response.read()  # so its connection is kept
                         await asyncio.sleep(AT_CAPACITY_RETRY_SECONDS)
                         continue
-                    if response.status_code == 422:
-                        detail = (await response.aread()).decode(errors="replace")
+                    if response.status == 422:
+                        detail = (await response.read()).decode(errors="replace")
                         yield Completed("failed", error=f"input rejected by the model: {detail}")
                         return
-                    if response.status_code != 200:
-                        detail = (await response.aread()).decode(errors="replace")
+                    if response.status != 200:
+                        detail = (await response.read()).decode(errors="replace")
                         raise InstanceDied(
-                            f"the model server answered {response.status_code}: {detail[:500]}"
+                            f"the model server answered {response.status}: {detail[:500]}"
                         )
-                    if "text/event-stream" not in response.headers.get("content-type", ""):
-                        final = response.json() if (await response.aread()) else {}
-                        ending = _completed_from_object(final)
+                    if "text/event-stream" not in response.content_type:
+                        answer = await response.read()
+                        ending = _completed_from_object(json.loads(answer) if answer else {})
                         if ending.logs:  # nothing streamed them
                             yield Log(ending.logs)
                         yield ending
                         return
-                    completed = False
                     async for event in _sse_events(response):
                         if isinstance(event, Completed) and event.status == "failed":
                             # Before the event is handed on: what follows it must not wait.
@@ -244,7 +255,9 @@ class CogInstance:
                     if not completed:
                         raise InstanceDied("the model server closed the stream before completing")
                     return
-            except httpx.TransportError as error:
+            except (OSError, ResponseError) as error:
+                if completed:  # its ending is told: the rest is only the stream's terminator
+                    return
                 raise InstanceDied(
                     f"lost the model server ({type(error).__name__}); "
                     + ("it is no longer running" if not self.alive else "it stopped answering")
@@ -328,6 +341,9 @@ class CogInstance:
                 await process.wait()
             except ProcessLookupError:
                 pass
+        if self._wire is not None:
+            self._wire.close()
+            self._wire = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -351,17 +367,8 @@ def _completed_from_object(final: dict[str, Any]) -> Completed:
     )
 
 
-async def _sse_events(response: httpx.Response) -> AsyncIterator[CogEvent]:
-    name = "message"
-    data: list[str] = []
-    async for line in response.aiter_lines():
-        if not line:
-            if data or name != "message":
-                event = parse_event(name, "\n".join(data))
-                if event is not None:
-                    yield event
-            name, data = "message", []
-        elif line.startswith("event:"):
-            name = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].removeprefix(" "))
+async def _sse_events(response: WireResponse) -> AsyncIterator[CogEvent]:
+    async for name, data in response.sse():
+        event = parse_event(name, data)
+        if event is not None:
+            yield event
