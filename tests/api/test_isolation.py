@@ -369,6 +369,24 @@ async def test_a_private_model_turned_public_is_seen_and_back_again_is_not(world
     assert (seen.status_code, cover.status_code, hidden.status_code) == (200, 200, 404)
 
 
+async def test_a_public_model_made_private_cannot_be_run_by_another_account_at_once(
+    world: World,
+) -> None:
+    """Creating a prediction reuses a model read up to a second ago; a write on this node is
+    not waited out."""
+    text = {"input": {"text": "x"}}
+    async with world.client(ALICE_TOKEN) as alice, world.client(BOB_TOKEN) as bob:
+        before = await bob.post("/v1/models/alice/public/predictions", json=text)
+        await ok(await alice.patch("/v1/models/alice/public", json={"visibility": "private"}))
+        after = await bob.post("/v1/models/alice/public/predictions", json=text)
+        by_name = await bob.post("/v1/predictions", json={**text, "version": "alice/public"})
+        own = await alice.post("/v1/models/alice/public/predictions", json=text)
+
+    assert before.status_code == 201
+    assert (after.status_code, by_name.status_code) == (404, 404)
+    assert own.status_code == 201
+
+
 async def test_the_owner_updates_a_model_as_replicate_does(world: World) -> None:
     change = {
         "description": "Detect hot dogs",

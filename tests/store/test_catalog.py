@@ -8,6 +8,7 @@ import pytest
 
 from mimeo.core.errors import Conflict, NotFound
 from mimeo.core.records import Account, Model, Version
+from mimeo.store.catalog import RUNNABLE_SECONDS, RecentModels
 from mimeo.store.store import Store
 
 V1 = "1" * 64
@@ -193,3 +194,55 @@ async def test_the_same_version_id_may_belong_to_two_models(
     await store.catalog.delete_version(other, V1)
 
     assert (await store.catalog.get_version(model, V1)).id == V1
+
+
+async def test_a_model_to_run_has_the_version_pushed_a_moment_ago(
+    store: Store, model: Model, add_version: AddVersion
+) -> None:
+    await add_version(model, V1)
+    assert (await store.catalog.model_to_run("alice", "echo")).latest_version is not None
+    await add_version(model, V2)
+
+    latest = (await store.catalog.model_to_run("alice", "echo")).latest_version
+
+    assert latest is not None
+    assert latest.id == V2
+
+
+async def test_a_model_to_run_follows_its_owners_changes_at_once(
+    store: Store, model: Model
+) -> None:
+    await store.catalog.model_to_run("alice", "echo")
+    await store.catalog.update_model(model, visibility="private", hardware="gpu-t4")
+
+    again = await store.catalog.model_to_run("alice", "echo")
+
+    assert (again.visibility, again.hardware) == ("private", "gpu-t4")
+
+
+async def test_a_deleted_model_is_not_run(store: Store, model: Model) -> None:
+    await store.catalog.model_to_run("alice", "echo")
+    await store.catalog.delete_model("alice", "echo")
+
+    with pytest.raises(NotFound):
+        await store.catalog.model_to_run("alice", "echo")
+
+
+def test_a_kept_model_is_read_again_after_its_second(model: Model) -> None:
+    now = [100.0]
+    recent = RecentModels(clock=lambda: now[0])
+    recent.keep(model, recent.generation)
+
+    assert recent.get("alice", "echo") == model
+    now[0] += RUNNABLE_SECONDS
+    assert recent.get("alice", "echo") is None
+
+
+def test_a_read_that_a_write_overtook_is_not_kept(model: Model) -> None:
+    recent = RecentModels()
+    read_began = recent.generation
+    recent.forget()  # a write committed while the read was under way
+
+    recent.keep(model, read_began)
+
+    assert recent.get("alice", "echo") is None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,14 +109,62 @@ VERSION_OF_MODEL = select(versions).where(
 )
 
 
+RUNNABLE_SECONDS = 1.0
+"""How long a model read to create a prediction is used again. A write to this node's catalog
+forgets them at once; another API node's write (cluster mode) is seen within this."""
+MAX_RUNNABLE = 1024
+
+
+class RecentModels:
+    """Models read to create a prediction, each for ``RUNNABLE_SECONDS``: the lookup (a
+    connection, a joined statement, the schema's JSON) was a tenth of an echo prediction's
+    time, and a model's visibility, hardware and latest version change rarely.
+
+    ``generation`` counts this node's catalog writes: a read that a write overtook is not kept,
+    so no model older than the last write here is ever used again."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._kept: dict[tuple[str, str], tuple[float, Model]] = {}
+        self.generation = 0
+
+    def get(self, owner: str, name: str) -> Model | None:
+        kept = self._kept.get((owner, name))
+        if kept is None or kept[0] <= self._clock():
+            return None
+        return kept[1]
+
+    def keep(self, model: Model, generation: int) -> None:
+        if generation != self.generation:
+            return
+        if len(self._kept) >= MAX_RUNNABLE:
+            self._kept.clear()
+        self._kept[(model.owner, model.name)] = (self._clock() + RUNNABLE_SECONDS, model)
+
+    def forget(self) -> None:
+        self._kept.clear()
+        self.generation += 1
+
+
 class CatalogRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._recent = RecentModels()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        """Every write of the catalog: once it has ended, the models kept for creating
+        predictions are read again."""
+        try:
+            async with self._engine.begin() as conn:
+                yield conn
+        finally:
+            self._recent.forget()
 
     async def create_model(self, account_id: int, owner: str, name: str, **fields: Any) -> Model:
         values = {k: v for k, v in fields.items() if v is not None}
         with duplicate_is_conflict(f"A model named {owner}/{name} already exists"):
-            async with self._engine.begin() as conn:
+            async with self._writing() as conn:
                 await conn.execute(
                     insert(models).values(
                         owner=owner,
@@ -126,7 +177,7 @@ class CatalogRepository:
         return await self.get_model(owner, name)
 
     async def set_cover(self, model: Model, cover_image_url: str) -> None:
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(
                 update(models)
                 .where(models.c.id == model.id)
@@ -135,7 +186,7 @@ class CatalogRepository:
 
     async def set_readme(self, model: Model, readme: str | None) -> None:
         """The README a push carried or its owner sent (``core.readme`` checks its size)."""
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(update(models).where(models.c.id == model.id).values(readme=readme))
 
     async def readme(self, model: Model) -> str | None:
@@ -152,6 +203,16 @@ class CatalogRepository:
             raise NotFound(f"Model {owner}/{name} not found")
         return _model(row, _joined_latest(row))
 
+    async def model_to_run(self, owner: str, name: str) -> Model:
+        """``get_model`` for creating a prediction: the same model for up to
+        ``RUNNABLE_SECONDS`` (``RecentModels``). Its ``run_count`` is not kept current."""
+        model = self._recent.get(owner, name)
+        if model is None:
+            generation = self._recent.generation
+            model = await self.get_model(owner, name)
+            self._recent.keep(model, generation)
+        return model
+
     async def find_model(self, owner: str, name: str) -> Model | None:
         try:
             return await self.get_model(owner, name)
@@ -160,7 +221,7 @@ class CatalogRepository:
 
     async def update_model(self, model: Model, **fields: Any) -> Model:
         """Sets the given fields (None among them clears one)."""
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(update(models).where(models.c.id == model.id).values(**fields))
         return await self.get_model(model.owner, model.name)
 
@@ -183,7 +244,7 @@ class CatalogRepository:
 
     async def delete_model(self, owner: str, name: str) -> None:
         model = await self.get_model(owner, name)
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             has_versions = (
                 await conn.execute(select(exists().where(versions.c.model_id == model.id)))
             ).scalar()
@@ -205,7 +266,7 @@ class CatalogRepository:
         archive_key: str,
     ) -> Version:
         """Add a version, or return the existing one: versions are content-addressed."""
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             existing = await self._version_row(conn, model.id, version_id)
             if existing is None:
                 await conn.execute(
@@ -263,7 +324,7 @@ class CatalogRepository:
             )
 
     async def delete_version(self, model: Model, version_id: str) -> None:
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             result = await conn.execute(
                 delete(versions).where(versions.c.model_id == model.id, versions.c.id == version_id)
             )

@@ -139,6 +139,20 @@ async def get_visible_model(
 VisibleModelDep = Annotated[Model, Depends(get_visible_model)]
 
 
+async def get_runnable_model(
+    owner: str, name: str, account: AccountDep, context: ContextDep
+) -> Model:
+    """``get_visible_model`` for the routes that run it: the model may be one read up to a
+    second ago (``CatalogRepository.model_to_run``); who may see it is decided now."""
+    model = await context.store.catalog.model_to_run(owner, name)
+    if not may_see(model, account):
+        raise NotFound(f"Model {owner}/{name} not found")
+    return model
+
+
+RunnableModelDep = Annotated[Model, Depends(get_runnable_model)]
+
+
 async def get_own_model(owner: str, name: str, account: AccountDep, context: ContextDep) -> Model:
     """A model the caller may change; any other, seen or not, answers the same 404."""
     if not may_change(owner, account):

@@ -14,7 +14,14 @@ from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, field_validator
 
-from mimeo.api.http.deps import AccountDep, ContextDep, CursorDep, OwnModelDep, VisibleModelDep
+from mimeo.api.http.deps import (
+    AccountDep,
+    ContextDep,
+    CursorDep,
+    OwnModelDep,
+    RunnableModelDep,
+    VisibleModelDep,
+)
 from mimeo.api.http.downloads import SANDBOX_CSP
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import model_json, page_json, prediction_json, version_json
@@ -173,7 +180,7 @@ async def cover(owner: str, name: str, context: ContextDep) -> Response:
 
 @router.post("/{owner}/{name}/predictions", status_code=201)
 async def create_model_prediction(
-    model: VisibleModelDep,
+    model: RunnableModelDep,
     body: Annotated[PredictionRequest, Body()],
     creation: CreationDep,
 ) -> JSONResponse:

@@ -12,7 +12,7 @@ from mimeo.api.http.deps import (
     ContextDep,
     CursorDep,
     PredictionDep,
-    get_visible_model,
+    get_runnable_model,
 )
 from mimeo.api.http.links import LinksDep
 from mimeo.api.http.serializers import page_json, prediction_json
@@ -34,7 +34,7 @@ async def _resolve(context: ContextDep, account: Account, reference: str) -> tup
     if VERSION_PATTERN.match(reference):
         return await context.store.catalog.find_version(reference, viewer=account)
     ref = ModelRef.parse(reference)
-    model = await get_visible_model(ref.owner, ref.name, account, context)
+    model = await get_runnable_model(ref.owner, ref.name, account, context)
     if ref.version is not None:
         return model, await context.store.catalog.get_version(model, ref.version)
     return model, latest_version(model)
