@@ -54,11 +54,17 @@ async def test_an_answer_split_at_every_byte_reads_the_same(tmp_path: Path) -> N
     assert events[-1] == Completed("succeeded", output="héllo")
 
 
-async def test_outputs_arrive_while_the_model_still_runs(tmp_path: Path) -> None:
+def paused_after_first_output() -> tuple[asyncio.Event, list[Step]]:
+    """An answer that starts and outputs ``"a"`` at once, and completes once the event is set."""
     more = asyncio.Event()
     first = STREAM_HEAD + sse(("start", {}), ("output", {"chunk": "a", "index": 0}))
     rest = sse(("completed", {"status": "succeeded", "output": ["a"]})) + END
-    async with ScriptedCog([[first, more, rest]]) as server:
+    return more, [first, more, rest]
+
+
+async def test_outputs_arrive_while_the_model_still_runs(tmp_path: Path) -> None:
+    more, answer = paused_after_first_output()
+    async with ScriptedCog([answer]) as server:
         stream = instance_on(server, tmp_path).predict("p1", {})
         assert await anext(stream) == Started()
         assert await anext(stream) == OutputChunk("a", 0)  # before the server sent the rest
@@ -67,10 +73,8 @@ async def test_outputs_arrive_while_the_model_still_runs(tmp_path: Path) -> None
 
 
 async def test_what_arrives_while_the_caller_is_busy_is_not_lost(tmp_path: Path) -> None:
-    more = asyncio.Event()
-    first = STREAM_HEAD + sse(("start", {}), ("output", {"chunk": "a", "index": 0}))
-    rest = sse(("completed", {"status": "succeeded", "output": ["a"]})) + END
-    async with ScriptedCog([[first, more, rest]]) as server:
+    more, answer = paused_after_first_output()
+    async with ScriptedCog([answer]) as server:
         stream = instance_on(server, tmp_path).predict("p1", {})
         assert await anext(stream) == Started()
         more.set()
