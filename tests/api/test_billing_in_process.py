@@ -32,21 +32,12 @@ from mimeo.core.protocol import (
 from mimeo.core.records import Account, as_utc
 from mimeo.settings import Settings
 from mimeo.store.tables import instance_meters, ledger
-from tests.in_process import api_client
+from tests.in_process import add_text_version, api_client
 
 WORKER_TOKEN = "worker-token"
 ADMIN_TOKEN = "r8_root-token"
 ALICE_TOKEN = "r8_alice-token"
 BOB_TOKEN = "r8_bob-token"
-SCHEMA: dict[str, Any] = {
-    "openapi": "3.0.2",
-    "components": {
-        "schemas": {
-            "Input": {"type": "object", "properties": {"text": {"type": "string"}}},
-            "Output": {"type": "string"},
-        }
-    },
-}
 CPU_VERSION, T4_VERSION, PRIVATE_VERSION = "1" * 64, "2" * 64, "3" * 64
 EVERY_SKU = Offer(startable_hardware=[sku.sku for sku in SKUS])
 
@@ -129,14 +120,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
             ("secret", PRIVATE_VERSION, {"visibility": "private"}),
         ):
             model = await store.catalog.create_model(alice.id, "alice", name, **fields)
-            await store.catalog.add_version(
-                model,
-                version,
-                cog_version="0.16.9",
-                openapi_schema=SCHEMA,
-                build={},
-                archive_key=f"archives/{name}.tar.gz",
-            )
+            await add_text_version(store.catalog, model, version)
         yield App(context, httpx.ASGITransport(create_app(context)), alice, bob)
 
 

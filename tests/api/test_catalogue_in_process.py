@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -28,22 +27,13 @@ from mimeo.core.records import Account, Model, NewPrediction, Prediction
 from mimeo.core.status import PredictionStatus
 from mimeo.runtime.archive import pack
 from mimeo.settings import Settings
-from tests.in_process import api_client
+from tests.in_process import TEXT_SCHEMA, add_text_version, api_client
 
 WORKER_TOKEN = "worker-token"
 ALICE_TOKEN = "r8_alice-token"
 BOB_TOKEN = "r8_bob-token"
 VERSION_ID = "7" * 64
 PARTS = ("readme", "examples")
-SCHEMA: dict[str, Any] = {
-    "openapi": "3.0.2",
-    "components": {
-        "schemas": {
-            "Input": {"type": "object", "properties": {"text": {"type": "string"}}},
-            "Output": {"type": "string"},
-        }
-    },
-}
 
 
 @dataclass
@@ -96,14 +86,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         echo = await store.catalog.create_model(
             alice.id, "alice", "echo", description="Says text back"
         )
-        await store.catalog.add_version(
-            echo,
-            VERSION_ID,
-            cog_version="0.16.9",
-            openapi_schema=SCHEMA,
-            build={},
-            archive_key="archives/echo.tar.gz",
-        )
+        await add_text_version(store.catalog, echo, VERSION_ID)
         await store.catalog.create_model(
             bob.id, "bob", "secret", visibility="private", description="Echo for bob"
         )
@@ -118,7 +101,7 @@ def archive(directory: Path, readme: bytes | None) -> bytes:
         (directory / "README.md").write_bytes(readme)
     else:
         (directory / "README.md").unlink(missing_ok=True)
-    return pack(directory, json.dumps(SCHEMA).encode())[1]
+    return pack(directory, json.dumps(TEXT_SCHEMA).encode())[1]
 
 
 async def test_a_pushed_readme_is_served_as_markdown_text(app: App, tmp_path: Path) -> None:

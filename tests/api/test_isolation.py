@@ -24,21 +24,12 @@ from mimeo.core.blob_refs import blob_ref
 from mimeo.runtime.archive import pack
 from mimeo.settings import Settings
 from tests.conftest import FIXTURES
-from tests.in_process import api_client
+from tests.in_process import TEXT_SCHEMA, add_text_version, api_client
 
 ADMIN_TOKEN = "r8_admin-token"
 ALICE_TOKEN = "r8_alice-token"
 BOB_TOKEN = "r8_bob-token"
 WORKER_TOKEN = "worker-token"
-SCHEMA: dict[str, Any] = {
-    "openapi": "3.0.2",
-    "components": {
-        "schemas": {
-            "Input": {"type": "object", "properties": {"text": {"type": "string"}}},
-            "Output": {"type": "string"},
-        }
-    },
-}
 PRIVATE_V, PUBLIC_V, SECRET_V = "1" * 64, "2" * 64, "3" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"cover"
 
@@ -69,14 +60,7 @@ async def add_model(
     account = await context.store.accounts.by_username("alice")
     assert account is not None
     model = await context.store.catalog.create_model(account.id, owner, name, visibility=visibility)
-    await context.store.catalog.add_version(
-        model,
-        version,
-        cog_version="0.16.9",
-        openapi_schema=SCHEMA,
-        build={},
-        archive_key=f"archives/{name}.tar.gz",
-    )
+    await add_text_version(context.store.catalog, model, version)
     key = f"covers/{name}.png"
     await context.blobs.put(key, PNG, "image/png")
     await context.store.catalog.set_cover(model, blob_ref(key))
@@ -414,7 +398,7 @@ async def test_the_owner_updates_a_model_as_replicate_does(world: World) -> None
 async def test_pushing_to_another_accounts_namespace_is_refused_before_the_upload(
     world: World,
 ) -> None:
-    _version, archive = pack(FIXTURES / "echo", json.dumps(SCHEMA).encode())
+    _version, archive = pack(FIXTURES / "echo", json.dumps(TEXT_SCHEMA).encode())
     headers = {"Content-Type": "application/gzip"}
     async with world.client(BOB_TOKEN) as bob, world.client(ALICE_TOKEN) as alice:
         refused = [

@@ -21,19 +21,11 @@ from mimeo.api.http.rate_limit import CreationLimiter
 from mimeo.cli.platform import platform
 from mimeo.core.rate_limits import RateLimit
 from mimeo.settings import Settings
+from tests.in_process import add_text_version
 
 ALICE_TOKEN = "r8_alice-token"
 BOB_TOKEN = "r8_bob-token"
 VERSION_ID = "8" * 64
-SCHEMA = {
-    "openapi": "3.0.2",
-    "components": {
-        "schemas": {
-            "Input": {"type": "object", "properties": {"text": {"type": "string"}}},
-            "Output": {"type": "string"},
-        }
-    },
-}
 
 
 class Clock:
@@ -59,14 +51,7 @@ async def context(tmp_path: Path) -> AsyncIterator[AppContext]:
         alice = await context.store.accounts.ensure("alice", ALICE_TOKEN)
         await context.store.accounts.ensure("bob", BOB_TOKEN)
         model = await context.store.catalog.create_model(alice.id, "alice", "echo")
-        await context.store.catalog.add_version(
-            model,
-            VERSION_ID,
-            cog_version="0.16.9",
-            openapi_schema=SCHEMA,
-            build={},
-            archive_key="archives/echo.tar.gz",
-        )
+        await add_text_version(context.store.catalog, model, VERSION_ID)
         yield context
 
 
