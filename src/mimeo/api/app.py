@@ -87,6 +87,9 @@ def create_app(context: AppContext) -> FastAPI:
         docs_url=None,  # install_docs serves it without a CDN
         redoc_url=None,
         dependencies=[Depends(refuse_lone_surrogates_in_json)],
+        # mimeo keeps its own metrics (/metrics); FastAPI's OpenTelemetry hooks, unconfigured,
+        # still asked the global providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.context = context
     app.state.public_url = context.settings.public_url

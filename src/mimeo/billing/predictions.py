@@ -30,11 +30,15 @@ VISIBILITY = select(models.c.visibility).where(
 """Built once: it runs in every completion's transaction."""
 
 
-async def bills_instance_time(conn: AsyncConnection, model: str) -> bool:
-    """Whether ``owner/name`` is private, so its owner pays for its instances instead."""
-    owner, _, name = model.partition("/")
-    found = await conn.execute(VISIBILITY, {"owner": owner, "name": name})
-    return found.scalar_one_or_none() == PRIVATE
+async def bills_instance_time(conn: AsyncConnection, change: PredictionChange) -> bool:
+    """Whether the prediction's model is private, so its owner pays for its instances instead;
+    read here only when the completion did not read it already."""
+    visibility = change.model_visibility
+    if visibility is None:
+        owner, _, name = change.prediction.model.partition("/")
+        found = await conn.execute(VISIBILITY, {"owner": owner, "name": name})
+        visibility = found.scalar_one_or_none()
+    return visibility == PRIVATE
 
 
 def predict_time_us(prediction: Prediction) -> int:
@@ -54,7 +58,7 @@ class PredictionMeter:
         if change.kind is not ChangeKind.COMPLETED or prediction.deployment is not None:
             return
         duration = predict_time_us(prediction)
-        if duration == 0 or await bills_instance_time(conn, prediction.model):
+        if duration == 0 or await bills_instance_time(conn, change):
             return
         entry = Entry(
             account_id=prediction.account_id,

@@ -31,6 +31,9 @@ class PredictionChange:
     prediction: Prediction
     new_logs: bool = False
     new_output: bool = False
+    model_visibility: str | None = None
+    """Of a completion that counted its model's run: the model's visibility, read by that same
+    write, so the charge needs no read of its own. ``None`` where it was not read."""
 
     @property
     def frees_work(self) -> bool:

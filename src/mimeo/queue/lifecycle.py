@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, insert, or_, select, update
 
 from mimeo.core.changes import ChangeKind, PredictionChange
 from mimeo.core.errors import InvalidTransition, LeaseLost
@@ -60,7 +60,8 @@ FINISH_VALUES = (
 def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
     """The guarded write of a terminal status, from the statuses that may reach it; execute it
     with ``prediction_id``, ``worker_id``, ``new_logs`` (when appended) and ``FINISH_VALUES``
-    prefixed ``new_``."""
+    prefixed ``new_``. The source statuses are compared one by one rather than as an ``IN``
+    list, whose parameters SQLAlchemy expands anew at every execution."""
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in FINISH_VALUES}
     if new_logs:
         values["logs"] = predictions.c.logs + bindparam("new_logs", type_=predictions.c.logs.type)
@@ -69,7 +70,7 @@ def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
         .where(
             predictions.c.id == bindparam("prediction_id"),
             predictions.c.lease_owner == bindparam("worker_id"),
-            predictions.c.status.in_(sorted(sources_of(status))),
+            or_(*(predictions.c.status == source for source in sorted(sources_of(status)))),
         )
         .values(values)
         .returning(predictions)
@@ -231,11 +232,15 @@ async def finish(
     if row is None:
         raise LeaseLost(f"Prediction {prediction_id} is not leased to {worker_id}")
     owner, _, name = row.model.partition("/")
-    await tx.conn.execute(COUNTED_RUN, {"model_owner": owner, "model_name": name})
+    counted = await tx.conn.execute(COUNTED_RUN, {"model_owner": owner, "model_name": name})
     prediction = Prediction.from_row(row)
     await tx.announce(
         PredictionChange(
-            ChangeKind.COMPLETED, prediction, new_logs=bool(logs), new_output=output is not None
+            ChangeKind.COMPLETED,
+            prediction,
+            new_logs=bool(logs),
+            new_output=output is not None,
+            model_visibility=counted.scalar_one_or_none(),
         )
     )
     return prediction

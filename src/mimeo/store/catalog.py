@@ -88,8 +88,10 @@ COUNTED_RUN = (
     update(models)
     .where(models.c.owner == bindparam("model_owner"), models.c.name == bindparam("model_name"))
     .values(run_count=models.c.run_count + 1)
+    .returning(models.c.visibility)
 )
-"""One more run of ``model_owner/model_name``, written with the prediction's completion."""
+"""One more run of ``model_owner/model_name``, written with the prediction's completion; it
+reads back the model's visibility, which decides who pays for the run (``billing.predictions``)."""
 LATEST_COLUMNS = tuple(column.label(f"latest_{column.name}") for column in versions.c)
 MODEL_NAMED = (
     select(*MODEL_COLUMNS, *LATEST_COLUMNS)

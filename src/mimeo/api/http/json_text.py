@@ -18,7 +18,7 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 async def refuse_lone_surrogates_in_json(request: Request) -> None:
-    if request.url.path.startswith("/internal/"):
+    if request.scope["path"].startswith("/internal/"):
         return  # a worker relays what a model said: kept, made text (``worker_protocol``)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not (content_type == "application/json" or content_type.endswith("+json")):
