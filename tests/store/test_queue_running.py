@@ -161,6 +161,45 @@ async def test_finish_keeps_the_predict_time_the_model_server_reported(
     assert done.metrics == {"predict_time": 1.25, "total_time": 4.0}
 
 
+async def test_a_finish_the_model_timed_keeps_the_start_that_was_recorded(
+    queue: PredictionQueue, leased: Prediction, clock: FakeClock
+) -> None:
+    started = await queue.start(leased.id, "wkr_a")
+    clock.advance(3)
+
+    done = await queue.finish(
+        leased.id, "wkr_a", PredictionStatus.SUCCEEDED, metrics={"predict_time": 1.25}
+    )
+
+    assert done.started_at == started.started_at
+
+
+async def test_a_finish_the_model_timed_without_a_start_dates_the_start_from_predict_time(
+    queue: PredictionQueue, leased: Prediction, clock: FakeClock
+) -> None:
+    clock.advance(3)
+
+    done = await queue.finish(
+        leased.id, "wkr_a", PredictionStatus.SUCCEEDED, metrics={"predict_time": 1.25}
+    )
+
+    assert done.started_at == clock.now - timedelta(seconds=1.25)
+
+
+async def test_a_prediction_another_node_created_is_timed_from_its_creation(
+    store: Store, leased: Prediction, clock: FakeClock
+) -> None:
+    """Another API node's queue never saw the creation: it reads when it was."""
+    other_node = PredictionQueue(store.engine, clock, lease_seconds=LEASE_SECONDS)
+    clock.advance(3)
+
+    done = await other_node.finish(
+        leased.id, "wkr_a", PredictionStatus.SUCCEEDED, metrics={"predict_time": 1.25}
+    )
+
+    assert done.metrics == {"predict_time": 1.25, "total_time": 4.0}
+
+
 async def test_finish_counts_a_run_of_the_model(
     store: Store, queue: PredictionQueue, leased: Prediction
 ) -> None:

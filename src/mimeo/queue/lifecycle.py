@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, func, insert, or_, select, update
 
 from mimeo.core.changes import ChangeKind, PredictionChange
 from mimeo.core.errors import InvalidTransition, LeaseLost
@@ -60,9 +60,11 @@ FINISH_VALUES = (
 def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
     """The guarded write of a terminal status, from the statuses that may reach it; execute it
     with ``prediction_id``, ``worker_id``, ``new_logs`` (when appended) and ``FINISH_VALUES``
-    prefixed ``new_``. The source statuses are compared one by one rather than as an ``IN``
+    prefixed ``new_``. A start already written is kept over ``new_started_at``. The source
+    statuses are compared one by one rather than as an ``IN``
     list, whose parameters SQLAlchemy expands anew at every execution."""
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in FINISH_VALUES}
+    values["started_at"] = func.coalesce(predictions.c.started_at, values["started_at"])
     if new_logs:
         values["logs"] = predictions.c.logs + bindparam("new_logs", type_=predictions.c.logs.type)
     return (
@@ -199,20 +201,28 @@ async def finish(
     error: str | None,
     logs: str,
     metrics: dict[str, Any],
+    created_at: datetime | None = None,
 ) -> Prediction:
-    """Status, result, metrics and the released lease in one write; the model's run counted."""
+    """Status, result, metrics and the released lease in one write; the model's run counted.
+
+    ``created_at``, where the caller knows it, spares reading the prediction's timestamps back
+    when the model timed itself (``predict_time``): until it ends a prediction has no metrics,
+    and the write keeps a start already recorded over the one dated from ``predict_time``."""
     if status not in TERMINAL:
         raise InvalidTransition(f"{status} is not a terminal status")
-    current = (await tx.conn.execute(TIMING, {"prediction_id": prediction_id})).first()
-    if current is None:
-        raise LeaseLost(f"Prediction {prediction_id} does not exist")
-    timing = final_timing(
-        current.metrics or {},
-        metrics,
-        as_utc(current.created_at),
-        as_utc(current.started_at),
-        now,
-    )
+    if created_at is not None and "predict_time" in metrics:
+        timing = final_timing({}, metrics, created_at, None, now)
+    else:
+        current = (await tx.conn.execute(TIMING, {"prediction_id": prediction_id})).first()
+        if current is None:
+            raise LeaseLost(f"Prediction {prediction_id} does not exist")
+        timing = final_timing(
+            current.metrics or {},
+            metrics,
+            as_utc(current.created_at),
+            as_utc(current.started_at),
+            now,
+        )
     values: dict[str, Any] = {
         "prediction_id": prediction_id,
         "worker_id": worker_id,

@@ -6,6 +6,7 @@ writes under a lease), ``sweeps`` (recovery and deadlines), ``announcements`` (w
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,10 @@ from mimeo.queue.announcements import Announcements, ChangeListener, ChangeRecor
 from mimeo.queue.claims import ANY_QUEUED, Claim, NothingFits, claim_statement
 from mimeo.queue.lifecycle import UNCHANGED
 
+CREATION_TIMES_KEPT = 10_000
+"""How many of the predictions it created a queue remembers the creation time of, for their
+finish (``lifecycle.finish``); the oldest is forgotten first, and a forgotten one is read."""
+
 
 class PredictionQueue:
     def __init__(
@@ -34,6 +39,7 @@ class PredictionQueue:
         self.lease_seconds = lease_seconds
         self._skip_locked = engine.dialect.name == "postgresql"
         self._announcements = Announcements()
+        self._created_at: dict[str, datetime] = {}
 
     def record_with(self, recorder: ChangeRecorder) -> None:
         """``recorder`` writes inside each change's own transaction (the webhook outbox)."""
@@ -52,7 +58,9 @@ class PredictionQueue:
     async def enqueue(self, new: NewPrediction) -> Prediction:
         """The row is the queue entry, durable before its id is returned."""
         async with self._transaction() as tx:
-            return await lifecycle.enqueue(tx, new, self._clock())
+            prediction = await lifecycle.enqueue(tx, new, self._clock())
+        self._remember_creation(prediction)
+        return prediction
 
     async def enqueue_claimed(self, new: NewPrediction, worker_id: str) -> Claim:
         """Enqueue ``new`` already claimed by ``worker_id``: for a worker waiting for work that
@@ -63,6 +71,7 @@ class PredictionQueue:
         lease = {"lease_owner": worker_id, "lease_expires_at": expires}
         async with self._transaction() as tx:
             prediction = await lifecycle.enqueue(tx, new, now, lease)
+        self._remember_creation(prediction)
         return Claim(prediction, expires, now, sealed_secrets=new.sealed_secrets)
 
     async def claim(self, worker_id: str, offer: Offer | None = None) -> Claim | None:
@@ -147,7 +156,13 @@ class PredictionQueue:
                 error=error,
                 logs=logs,
                 metrics=metrics or {},
+                created_at=self._created_at.pop(prediction_id, None),
             )
+
+    def _remember_creation(self, prediction: Prediction) -> None:
+        self._created_at[prediction.id] = prediction.created_at
+        if len(self._created_at) > CREATION_TIMES_KEPT:
+            del self._created_at[next(iter(self._created_at))]
 
     async def cancel(self, prediction_id: str) -> Prediction:
         async with self._transaction() as tx:
