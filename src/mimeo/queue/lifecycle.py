@@ -61,8 +61,8 @@ def _finish_statement(status: PredictionStatus, new_logs: bool) -> Update:
     """The guarded write of a terminal status, from the statuses that may reach it; execute it
     with ``prediction_id``, ``worker_id``, ``new_logs`` (when appended) and ``FINISH_VALUES``
     prefixed ``new_``. A start already written is kept over ``new_started_at``. The source
-    statuses are compared one by one rather than as an ``IN``
-    list, whose parameters SQLAlchemy expands anew at every execution."""
+    statuses are compared one by one rather than as an ``IN`` list, whose parameters
+    SQLAlchemy expands anew at every execution."""
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in FINISH_VALUES}
     values["started_at"] = func.coalesce(predictions.c.started_at, values["started_at"])
     if new_logs:
