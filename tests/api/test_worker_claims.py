@@ -1,7 +1,8 @@
 """A worker's claim (``claim_job``) after it took the last queued prediction: it waits for work
 to be announced instead of looking at an empty queue first, and still finds work that no
-announcement told of (another API node's, a lost notice) at its next look. The embedded worker's
-waiting claim is handed a new prediction that fits it as it is created (``hand_offs``)."""
+announcement told of (another API node's, a lost notice) at its next look. A waiting claim is
+handed a new prediction that fits it as it is created (``hand_offs``), unless its worker hung
+up."""
 
 from __future__ import annotations
 
@@ -105,9 +106,12 @@ async def test_work_nobody_announced_is_found_at_the_next_look(node: Node) -> No
     assert job.prediction_id == unannounced.id
 
 
-async def waiting_claim(node: Node, offer: Offer) -> asyncio.Task[Job | None]:
-    """A claim that looked, found nothing, and waits."""
-    waiting = asyncio.create_task(claim_job(node.context, "wkr_a", 30, offer))
+async def waiting_claim(
+    node: Node, offer: Offer, hung_up: asyncio.Future[None] | None = None
+) -> asyncio.Task[Job | None]:
+    """A claim that looked, found nothing, and waits; with ``hung_up``, an HTTP claim whose
+    worker is gone once that is done."""
+    waiting = asyncio.create_task(claim_job(node.context, "wkr_a", 30, offer, hung_up))
     for _ in range(100):  # its look is a few loop turns
         if waiting.done() or node.context.hand_offs.waiting:
             break
@@ -157,3 +161,39 @@ async def test_a_claim_that_stops_waiting_after_a_hand_off_gives_the_prediction_
     job = await claim_job(node.context, "wkr_b", 0, WARM)
     assert job is not None
     assert job.prediction_id == created.id
+
+
+async def test_an_http_claim_is_handed_a_new_prediction_that_fits_it(node: Node) -> None:
+    waiting = await waiting_claim(node, WARM, hung_up=asyncio.get_running_loop().create_future())
+
+    created = await node.create_as_the_api_does()
+
+    job = await asyncio.wait_for(waiting, CLAIM_RECHECK_SECONDS / 2)
+    assert job is not None
+    assert job.prediction_id == created.id
+
+
+async def test_a_claim_whose_worker_hung_up_is_handed_nothing(node: Node) -> None:
+    hung_up = asyncio.get_running_loop().create_future()
+    waiting = await waiting_claim(node, WARM, hung_up)
+
+    hung_up.set_result(None)
+    assert await asyncio.wait_for(waiting, CLAIM_RECHECK_SECONDS / 2) is None
+    created = await node.create_as_the_api_does()
+
+    stored = await node.context.store.predictions.get(created.id)
+    assert (stored.lease_owner, stored.attempts) == (None, 0)
+
+
+async def test_a_claim_handed_a_prediction_as_its_worker_hung_up_gives_it_back(
+    node: Node,
+) -> None:
+    hung_up = asyncio.get_running_loop().create_future()
+    waiting = await waiting_claim(node, WARM, hung_up)
+
+    created = await node.create_as_the_api_does()
+    hung_up.set_result(None)  # before the claim saw the hand-off
+
+    assert await asyncio.wait_for(waiting, CLAIM_RECHECK_SECONDS / 2) is None
+    stored = await node.context.store.predictions.get(created.id)
+    assert (stored.status, stored.lease_owner, stored.attempts) == ("starting", None, 0)

@@ -34,10 +34,12 @@ router = APIRouter(
 
 @router.post("/claim", response_model=None)
 async def claim(body: ClaimRequest, request: Request, context: ContextDep) -> Job | Response:
-    async def still_wanted() -> bool:
-        return not await request.is_disconnected()
+    async def hung_up() -> None:
+        """Once the body is read, the next message a request receives is its disconnect."""
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
 
-    job = await claim_job(context, body.worker_id, body.wait_seconds, body.offer, still_wanted)
+    job = await claim_job(context, body.worker_id, body.wait_seconds, body.offer, hung_up())
     return Response(status_code=204) if job is None else job
 
 

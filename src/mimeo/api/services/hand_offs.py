@@ -7,10 +7,11 @@ that worker (``PredictionQueue.enqueue_claimed``) and handed over, without a cla
 or a wake-up. Everything after is a normal claim's: the lease expires if the worker dies, a
 cancel is a flag on the row, the attempt is counted.
 
-Only the embedded worker's claims wait here (an HTTP claim's caller may have hung up unseen),
-and never for a deployment's prediction (its ``max_in_flight`` is counted by the claim) nor one
-whose ``Cancel-After`` leaves it no time (the claim leaves those to the sweeper). A claim that
-stops waiting after it was chosen (the worker is draining) gives the prediction back.
+Claims wait here with an offer (the embedded worker's, and a remote worker's over HTTP), never
+for a deployment's prediction (its ``max_in_flight`` is counted by the claim) nor one whose
+``Cancel-After`` leaves it no time (the claim leaves those to the sweeper). A claim that stops
+waiting after it was chosen (the worker is draining) gives the prediction back, as does an HTTP
+claim whose worker hung up: the hand-off never leases a prediction to a worker known to be gone.
 """
 
 from __future__ import annotations
@@ -89,17 +90,24 @@ async def wait_for_work_or_hand_off(
     queue: PredictionQueue,
     work: Awaitable[bool],
     waiting: WaitingClaim,
+    gone: asyncio.Future[None] | None = None,
 ) -> Claim | None:
     """Wait on ``work`` (the bus's "work available") unless a prediction is handed to
     ``waiting`` first: then its claim. A wait cut short after it was chosen gives the prediction
-    back (or has the hand-off do so)."""
+    back (or has the hand-off do so), as does one whose worker is ``gone`` by then."""
     woken = asyncio.ensure_future(work)
     either: set[asyncio.Future[Any]] = {woken, waiting.handed}
+    if gone is not None:
+        either.add(gone)
     try:
         await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if hand_offs.leave(waiting):
             return None
-        return await waiting.handed
+        claim = await waiting.handed
+        if claim is not None and gone is not None and gone.done():
+            await _give_back(queue, claim.prediction, waiting.worker_id)
+            return None
+        return claim
     except asyncio.CancelledError:
         if not hand_offs.leave(waiting):
             await _undo(queue, waiting)

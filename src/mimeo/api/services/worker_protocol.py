@@ -7,7 +7,7 @@ directly for its own worker, which shares the process and gains nothing from a l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import structlog
 from pydantic import TypeAdapter
@@ -43,7 +43,6 @@ log = structlog.get_logger()
 CLAIM_RECHECK_SECONDS = 1.0
 """A waiting claim looks again this often without a wake-up, as a safety net: the bus wakes it
 for every change that may free work, but a worker's own capacity frees silently."""
-StillWanted = Callable[[], Awaitable[bool]]
 
 
 async def claim_job(
@@ -51,7 +50,7 @@ async def claim_job(
     worker_id: str,
     wait_seconds: float,
     offer: Offer | None = None,
-    still_wanted: StillWanted | None = None,
+    hung_up: Awaitable[None] | None = None,
 ) -> Job | None:
     """Wait until there is work that fits ``offer`` (or ``wait_seconds`` pass): no polling delay.
 
@@ -60,17 +59,32 @@ async def claim_job(
 
     When the last claim left the queue empty and no work was announced since, the first look is
     skipped: a worker coming back right after taking the only prediction costs no transaction.
-    The embedded worker's claim (no ``still_wanted``) may be handed a new prediction that fits
-    its offer as it is created (``hand_offs``): no look at all.
-    ``still_wanted`` is asked before each claim, so a worker that hung up (it is shutting down)
-    is not handed a prediction it will never run.
+    A claim with an offer may be handed a new prediction that fits it as it is created
+    (``hand_offs``): no look at all. ``hung_up`` ends when an HTTP claim's worker is gone: one
+    that hung up (it is shutting down) is not handed a prediction it will never run, and one
+    handed a prediction as it hung up gives it back.
     """
+    gone = None if hung_up is None else asyncio.ensure_future(hung_up)
+    try:
+        return await _claim_until_found(context, worker_id, wait_seconds, offer, gone)
+    finally:
+        if gone is not None:
+            gone.cancel()
+
+
+async def _claim_until_found(
+    context: AppContext,
+    worker_id: str,
+    wait_seconds: float,
+    offer: Offer | None,
+    gone: asyncio.Future[None] | None,
+) -> Job | None:
     loop = asyncio.get_running_loop()
     give_up = loop.time() + wait_seconds
     look = not context.bus.nothing_queued
     while True:
         generation = context.bus.work_generation
-        if still_wanted is not None and not await still_wanted():
+        if gone is not None and gone.done():
             return None
         looked = await context.queue.look(worker_id, offer) if look else None
         look = True
@@ -82,12 +96,12 @@ async def claim_job(
             if remaining <= 0:
                 return None
             work = context.bus.wait_for_work(generation, min(remaining, CLAIM_RECHECK_SECONDS))
-            if still_wanted is not None or offer is None:
+            if offer is None:
                 await work
                 continue
             waiting = context.hand_offs.wait(worker_id, offer, generation)
             claimed = await wait_for_work_or_hand_off(
-                context.hand_offs, context.queue, work, waiting
+                context.hand_offs, context.queue, work, waiting, gone
             )
             if claimed is None:
                 continue
