@@ -12,11 +12,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mimeo.core.accounts import CREDENTIALS_CHANNEL
 from mimeo.core.changes import CHANNEL, ChangeNotice, PredictionChange
+
+NOTIFY_CHANGE = select(func.pg_notify(CHANNEL, bindparam("payload")))
+"""Built once, as it is sent with every change to a prediction: a statement built per call has
+its cache key derived from its whole tree each time."""
 
 
 class ChangeNotifier:
@@ -27,7 +31,7 @@ class ChangeNotifier:
 
     async def __call__(self, conn: AsyncConnection, change: PredictionChange) -> None:
         notice = ChangeNotice(change.prediction.id, self.node, change.frees_work)
-        await conn.execute(select(func.pg_notify(CHANNEL, notice.payload())))
+        await conn.execute(NOTIFY_CHANGE, {"payload": notice.payload()})
 
 
 class CredentialChanges:
