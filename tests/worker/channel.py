@@ -1,5 +1,6 @@
 """A worker channel that is the API, in memory: it hands out the jobs a test queues, keeps every
-report, answers with the cancel flag a test sets, and can refuse reports or say the lease is lost.
+report, answers with the cancel flag a test sets, and can refuse reports, say the lease is lost or
+hold a prediction's outcome until the test lets it through.
 
 A real implementation of ``WorkerChannel`` (as ``httpx.MockTransport`` is of a transport), so the
 director, the job runner and the relay run exactly as they do against the API.
@@ -43,6 +44,14 @@ class InMemoryChannel:
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._ended: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._reported: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self._held: dict[str, asyncio.Event] = {}
+
+    def hold_outcome(self, prediction_id: str) -> None:
+        """The prediction's outcome report is not taken until ``let_outcome_through``."""
+        self._held[prediction_id] = asyncio.Event()
+
+    def let_outcome_through(self, prediction_id: str) -> None:
+        self._held[prediction_id].set()
 
     def queue(self, version: str, **inputs: Any) -> str:
         prediction_id = new_prediction_id()
@@ -86,6 +95,8 @@ class InMemoryChannel:
             raise ChannelError("the API is unreachable")
         if prediction_id in self.lease_lost:
             raise LeaseLost(f"Prediction {prediction_id} is not leased to {self.worker_id}")
+        if isinstance(report, Finished) and prediction_id in self._held:
+            await self._held[prediction_id].wait()
         self.reports[prediction_id].append(report)
         self._reported[prediction_id].set()
         if isinstance(report, Finished | HandBack):

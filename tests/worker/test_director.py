@@ -4,6 +4,7 @@ API as an in-memory channel, so what the worker reports can be read report by re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,18 +55,38 @@ def version(pushed: Pushed) -> Callable[[str], str]:
     return pushed.versions.__getitem__
 
 
-@pytest.fixture
-async def director(
-    channel: InMemoryChannel, env_dir: Path, tmp_path: Path
+@contextlib.asynccontextmanager
+async def directing(
+    channel: InMemoryChannel, env_dir: Path, tmp_path: Path, max_instances: int
 ) -> AsyncIterator[Director]:
     pool = InstancePool(
-        tmp_path, EnvironmentBuilder(env_dir), channel.archive, PoolLimits(max_instances=2), []
+        tmp_path,
+        EnvironmentBuilder(env_dir),
+        channel.archive,
+        PoolLimits(max_instances=max_instances),
+        [],
     )
     running = Director(channel, pool, drain_timeout=10.0)
     task = asyncio.create_task(running.run())
     yield running
     running.drain()
     await asyncio.wait_for(task, 60)
+
+
+@pytest.fixture
+async def director(
+    channel: InMemoryChannel, env_dir: Path, tmp_path: Path
+) -> AsyncIterator[Director]:
+    async with directing(channel, env_dir, tmp_path, max_instances=2) as running:
+        yield running
+
+
+@pytest.fixture
+async def one_instance(
+    channel: InMemoryChannel, env_dir: Path, tmp_path: Path
+) -> AsyncIterator[Director]:
+    async with directing(channel, env_dir, tmp_path, max_instances=1) as running:
+        yield running
 
 
 async def test_a_claimed_prediction_runs_and_its_outcome_is_reported(
@@ -79,6 +100,26 @@ async def test_a_claimed_prediction_runs_and_its_outcome_is_reported(
     assert ended.outcome.status == "succeeded"
     assert ended.outcome.output == "in process"
     assert ended.outcome.metrics["predict_time"] >= 0
+
+
+async def test_an_instance_runs_the_next_prediction_while_the_last_outcome_is_on_its_way(
+    one_instance: Director, channel: InMemoryChannel, version: Callable[[str], str]
+) -> None:
+    first = channel.queue(version("echo"), text="first")
+    channel.hold_outcome(first)
+    second = channel.queue(version("echo"), text="second")
+
+    try:
+        ended = await channel.ended(second, timeout=30)
+        outcomes = [r for r in channel.reports[first] if isinstance(r, Finished)]
+    finally:
+        channel.let_outcome_through(first)
+
+    assert isinstance(ended, Finished)
+    assert outcomes == []
+    first_ended = await channel.ended(first)
+    assert isinstance(first_ended, Finished)
+    assert first_ended.outcome.output == "first"
 
 
 async def test_a_full_pool_claims_only_what_it_can_place(

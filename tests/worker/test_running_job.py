@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from mimeo.core.protocol import Job
-from mimeo.worker.running_job import Canceled, InstanceFate, RunningJob
+from mimeo.worker.running_job import Canceled, InstanceFate, Phase, RunningJob
 
 
 def running() -> RunningJob:
@@ -48,3 +49,24 @@ async def test_the_first_reason_to_step_in_is_the_one_kept() -> None:
     await job.hand_back()
 
     assert isinstance(job.intervention, Canceled)
+
+
+class RecordingServer:
+    def __init__(self) -> None:
+        self.canceled: list[str] = []
+
+    async def cancel(self, prediction_id: str) -> None:
+        self.canceled.append(prediction_id)
+
+
+async def test_a_cancel_after_the_prediction_ended_asks_nothing_of_its_instance() -> None:
+    """By then the instance may be running the next prediction."""
+    job = running()
+    server = RecordingServer()
+    job.instance = SimpleNamespace(server=server)  # type: ignore[assignment]
+    job.phase = Phase.PREDICTING
+
+    job.settle()
+    await job.cancel()
+
+    assert server.canceled == []

@@ -91,8 +91,9 @@ class JobRunner:
                     running, relay, "the model server ended the prediction without a result"
                 )
             running.settle()
-            await reporter
-            await self._return(running)
+            # The instance is free once the model is done: it may take the next prediction
+            # while this one's last report is still on its way to the API.
+            await asyncio.gather(self._return(running), reporter)
 
     async def _run_on_instance(self, running: RunningJob, instance: Instance, relay: Relay) -> None:
         job = running.job

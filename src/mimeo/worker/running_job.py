@@ -27,6 +27,9 @@ class Phase(Enum):
     WAITING = "waiting"
     """For its instance: a cold start, or a free slot."""
     PREDICTING = "predicting"
+    ENDED = "ended"
+    """The model is done with it: nothing more is asked of its instance, which may be running
+    the next prediction while this one's outcome is still on its way to the API."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class RunningJob:
         )
 
     def settle(self) -> None:
+        self.phase = Phase.ENDED
         if self._enforcer is not None:
             self._enforcer.cancel()
 
