@@ -4,7 +4,6 @@ API as an in-memory channel, so what the worker reports can be read report by re
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +54,14 @@ def version(pushed: Pushed) -> Callable[[str], str]:
     return pushed.versions.__getitem__
 
 
-@contextlib.asynccontextmanager
-async def directing(
+@pytest.fixture
+def max_instances() -> int:
+    """The director's pool size; a test that needs another parametrizes it."""
+    return 2
+
+
+@pytest.fixture
+async def director(
     channel: InMemoryChannel, env_dir: Path, tmp_path: Path, max_instances: int
 ) -> AsyncIterator[Director]:
     pool = InstancePool(
@@ -73,22 +78,6 @@ async def directing(
     await asyncio.wait_for(task, 60)
 
 
-@pytest.fixture
-async def director(
-    channel: InMemoryChannel, env_dir: Path, tmp_path: Path
-) -> AsyncIterator[Director]:
-    async with directing(channel, env_dir, tmp_path, max_instances=2) as running:
-        yield running
-
-
-@pytest.fixture
-async def one_instance(
-    channel: InMemoryChannel, env_dir: Path, tmp_path: Path
-) -> AsyncIterator[Director]:
-    async with directing(channel, env_dir, tmp_path, max_instances=1) as running:
-        yield running
-
-
 async def test_a_claimed_prediction_runs_and_its_outcome_is_reported(
     director: Director, channel: InMemoryChannel, version: Callable[[str], str]
 ) -> None:
@@ -102,8 +91,9 @@ async def test_a_claimed_prediction_runs_and_its_outcome_is_reported(
     assert ended.outcome.metrics["predict_time"] >= 0
 
 
+@pytest.mark.parametrize("max_instances", [1])
 async def test_an_instance_runs_the_next_prediction_while_the_last_outcome_is_on_its_way(
-    one_instance: Director, channel: InMemoryChannel, version: Callable[[str], str]
+    director: Director, channel: InMemoryChannel, version: Callable[[str], str]
 ) -> None:
     first = channel.queue(version("echo"), text="first")
     channel.hold_outcome(first)
