@@ -74,13 +74,8 @@ async def model_with_latest(conn: AsyncConnection, row: Any) -> Model:
     """A model row (``MODEL_COLUMNS``) as a ``Model`` holding its latest version."""
     if row.latest_version_id is None:
         return _model(row, None)
-    version = (
-        await conn.execute(
-            select(versions).where(
-                versions.c.model_id == row.id, versions.c.id == row.latest_version_id
-            )
-        )
-    ).first()
+    bound = {"model_id": row.id, "version_id": row.latest_version_id}
+    version = (await conn.execute(VERSION_OF_MODEL, bound)).first()
     return _model(row, None if version is None else _version(version))
 
 
@@ -238,10 +233,7 @@ class CatalogRepository:
                 cursor,
                 lambda row: row,
             )
-            results = [
-                _model(row, await self._latest(conn, row.latest_version_id, row.id))
-                for row in page.results
-            ]
+            results = [await model_with_latest(conn, row) for row in page.results]
         return Page(results, page.next, page.previous)
 
     async def delete_model(self, owner: str, name: str) -> None:
@@ -347,11 +339,3 @@ class CatalogRepository:
     async def _version_row(self, conn: AsyncConnection, model_id: int, version_id: str) -> Any:
         bound = {"model_id": model_id, "version_id": version_id}
         return (await conn.execute(VERSION_OF_MODEL, bound)).first()
-
-    async def _latest(
-        self, conn: AsyncConnection, version_id: str | None, model_id: int
-    ) -> Version | None:
-        if version_id is None:
-            return None
-        row = await self._version_row(conn, model_id, version_id)
-        return None if row is None else _version(row)
